@@ -1,0 +1,123 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { KNOWLEDGE_DIR } from '../paths.js';
+import { KnowledgeError, type KnowledgeProblem } from '../errors.js';
+import { DIMENSIONS, TOPICS, type Topic } from '../types.js';
+import {
+  ArticleSchema,
+  DimensionsFileSchema,
+  GuidanceFileSchema,
+  IntentFileSchema,
+  LexiconFileSchema,
+  PlatformsFileSchema,
+  TopicsFileSchema,
+  type IntentFile,
+  type Knowledge,
+  type TopicEntry,
+} from './schema.js';
+
+
+function formatPath(path: PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
+}
+
+/** Reads and validates one YAML file; problems are appended, never thrown. */
+function readYaml<S extends z.ZodType>(
+  dir: string,
+  file: string,
+  schema: S,
+  problems: KnowledgeProblem[],
+): z.infer<S> | undefined {
+  const full = join(dir, file);
+  const shown = relative(process.cwd(), full) || full;
+  let source: string;
+  try {
+    source = readFileSync(full, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    problems.push({ file: shown, path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(err)})` });
+    return undefined;
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      problems.push({ file: shown, path: '', line: e.linePos?.[0]?.line, message: `YAML syntax: ${e.message.split('\n')[0]}` });
+    }
+    return undefined;
+  }
+  const result = schema.safeParse(doc.toJS());
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+      const line = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+      problems.push({ file: shown, path: formatPath(issue.path), line, message: issue.message });
+    }
+    return undefined;
+  }
+  return result.data;
+}
+
+/**
+ * Loads and validates every knowledge file. A bad file throws one
+ * KnowledgeError that names each file, the path inside it and what is wrong.
+ */
+export function loadKnowledge(dir: string = KNOWLEDGE_DIR): Knowledge {
+  const problems: KnowledgeProblem[] = [];
+  const article = readYaml(dir, 'article.yaml', ArticleSchema, problems);
+  const dims = readYaml(dir, 'dimensions.yaml', DimensionsFileSchema, problems);
+  const extra = readYaml(dir, 'topics.yaml', TopicsFileSchema, problems);
+  const platforms = readYaml(dir, 'platforms.yaml', PlatformsFileSchema, problems);
+  const guidance = readYaml(dir, 'guidance.yaml', GuidanceFileSchema, problems);
+  const lexicon = readYaml(dir, 'lexicon.yaml', LexiconFileSchema, problems);
+
+  const intents: IntentFile[] = [];
+  const intentDir = join(dir, 'intents');
+  let intentFiles: string[] = [];
+  try {
+    intentFiles = readdirSync(intentDir).filter((f) => f.endsWith('.yaml')).sort();
+  } catch {
+    problems.push({ file: relative(process.cwd(), intentDir) || intentDir, path: '', message: 'folder not found' });
+  }
+  for (const f of intentFiles) {
+    const intent = readYaml(dir, join('intents', f), IntentFileSchema, problems);
+    if (!intent) continue;
+    if (intent.id !== basename(f, '.yaml')) {
+      problems.push({ file: join('intents', f), path: 'id', message: `id "${intent.id}" does not match the file name; rename one of them` });
+    }
+    intents.push(intent);
+  }
+
+  const topics = new Map<Topic, TopicEntry>();
+  if (dims) {
+    dims.dimensions.forEach((d, i) => {
+      if (d.id !== DIMENSIONS[i]) {
+        problems.push({ file: 'dimensions.yaml', path: `dimensions[${i}].id`, message: `expected "${DIMENSIONS[i]}" here (the article's order)` });
+      }
+      topics.set(d.id, d);
+    });
+  }
+  if (extra) {
+    extra.topics.forEach((t, i) => {
+      if (topics.has(t.id)) problems.push({ file: 'topics.yaml', path: `topics[${i}].id`, message: `"${t.id}" is already defined` });
+      topics.set(t.id, t);
+    });
+  }
+  if (dims && extra) {
+    for (const t of TOPICS) {
+      if (!topics.has(t)) problems.push({ file: 'topics.yaml', path: 'topics', message: `topic "${t}" is missing` });
+    }
+  }
+  if (lexicon) {
+    for (const t of TOPICS) {
+      if (!lexicon.topics[t]) problems.push({ file: 'lexicon.yaml', path: `topics.${t}`, message: 'no surface forms for this topic' });
+    }
+  }
+
+  if (problems.length > 0 || !article || !platforms || !guidance || !lexicon) throw new KnowledgeError(problems);
+  return { article, topics, platforms, guidance, lexicon, intents };
+}
