@@ -46,7 +46,7 @@ function readYaml<S extends z.ZodType>(
   const doc = parseDocument(source, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      problems.push({ file: shown, path: '', line: e.linePos?.[0]?.line, message: `YAML syntax: ${e.message.split('\n')[0]}` });
+      problems.push({ file: shown, path: '', line: lineCounter.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split('\n')[0]}` });
     }
     return undefined;
   }
