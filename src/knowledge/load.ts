@@ -25,6 +25,12 @@ function formatPath(path: PropertyKey[]): string {
     .join('');
 }
 
+/** How a knowledge file is named in error messages: relative to where vmk runs. */
+function shownPath(dir: string, file: string): string {
+  const full = join(dir, file);
+  return relative(process.cwd(), full) || full;
+}
+
 /** Reads and validates one YAML file; problems are appended, never thrown. */
 function readYaml<S extends z.ZodType>(
   dir: string,
@@ -33,7 +39,7 @@ function readYaml<S extends z.ZodType>(
   problems: KnowledgeProblem[],
 ): z.infer<S> | undefined {
   const full = join(dir, file);
-  const shown = relative(process.cwd(), full) || full;
+  const shown = shownPath(dir, file);
   let source: string;
   try {
     source = readFileSync(full, 'utf8');
@@ -81,13 +87,13 @@ export function loadKnowledge(dir: string = KNOWLEDGE_DIR): Knowledge {
   try {
     intentFiles = readdirSync(intentDir).filter((f) => f.endsWith('.yaml')).sort();
   } catch {
-    problems.push({ file: relative(process.cwd(), intentDir) || intentDir, path: '', message: 'folder not found' });
+    problems.push({ file: shownPath(dir, 'intents'), path: '', message: 'folder not found' });
   }
   for (const f of intentFiles) {
     const intent = readYaml(dir, join('intents', f), IntentFileSchema, problems);
     if (!intent) continue;
     if (intent.id !== basename(f, '.yaml')) {
-      problems.push({ file: join('intents', f), path: 'id', message: `id "${intent.id}" does not match the file name; rename one of them` });
+      problems.push({ file: shownPath(dir, join('intents', f)), path: 'id', message: `id "${intent.id}" does not match the file name; rename one of them` });
     }
     intents.push(intent);
   }
@@ -96,25 +102,25 @@ export function loadKnowledge(dir: string = KNOWLEDGE_DIR): Knowledge {
   if (dims) {
     dims.dimensions.forEach((d, i) => {
       if (d.id !== DIMENSIONS[i]) {
-        problems.push({ file: 'dimensions.yaml', path: `dimensions[${i}].id`, message: `expected "${DIMENSIONS[i]}" here (the article's order)` });
+        problems.push({ file: shownPath(dir, 'dimensions.yaml'), path: `dimensions[${i}].id`, message: `expected "${DIMENSIONS[i]}" here (the article's order)` });
       }
       topics.set(d.id, d);
     });
   }
   if (extra) {
     extra.topics.forEach((t, i) => {
-      if (topics.has(t.id)) problems.push({ file: 'topics.yaml', path: `topics[${i}].id`, message: `"${t.id}" is already defined` });
+      if (topics.has(t.id)) problems.push({ file: shownPath(dir, 'topics.yaml'), path: `topics[${i}].id`, message: `"${t.id}" is already defined` });
       topics.set(t.id, t);
     });
   }
   if (dims && extra) {
     for (const t of TOPICS) {
-      if (!topics.has(t)) problems.push({ file: 'topics.yaml', path: 'topics', message: `topic "${t}" is missing` });
+      if (!topics.has(t)) problems.push({ file: shownPath(dir, 'topics.yaml'), path: 'topics', message: `topic "${t}" is missing` });
     }
   }
   if (lexicon) {
     for (const t of TOPICS) {
-      if (!lexicon.topics[t]) problems.push({ file: 'lexicon.yaml', path: `topics.${t}`, message: 'no surface forms for this topic' });
+      if (!lexicon.topics[t]) problems.push({ file: shownPath(dir, 'lexicon.yaml'), path: `topics.${t}`, message: 'no surface forms for this topic' });
     }
   }
 
