@@ -1,0 +1,236 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, describeConfig, describePlatforms, loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+import { createLogger, memoryDestination } from '../src/log.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'vmk-config-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Loads with no .env file and a fixed TTY answer. */
+function load(env: Record<string, string | undefined>, isTTY = false) {
+  return loadConfig(env, { envFile: null, isTTY });
+}
+
+function problemsOf(env: Record<string, string | undefined>): ConfigError['problems'] {
+  try {
+    load(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const SECRETS = {
+  SLACK_SIGNING_SECRET: 'sig-5ecret-value-123',
+  SLACK_BOT_TOKEN: 'xoxb-111-222-bottokensecret',
+  SLACK_APP_TOKEN: 'xapp-1-A1-apptokensecret',
+  MicrosoftAppId: '00000000-0000-0000-0000-000000000001',
+  MicrosoftAppPassword: 'teams-pa55word-secret',
+  MicrosoftAppType: 'SingleTenant',
+  MicrosoftAppTenantId: '00000000-0000-0000-0000-0000000000aa',
+  REDIS_URL: 'redis://default:redis-pa55@localhost:6390/0',
+};
+
+describe('loadConfig', () => {
+  it('starts with nothing set: defaults everywhere, Slack off, Teams in local mode', () => {
+    const c = load({});
+    expect(c.server).toEqual({ port: 3978, host: '0.0.0.0', maxBodyBytes: 1024 * 1024, shutdownGraceMs: 10_000 });
+    expect(c.log).toEqual({ level: 'info', format: 'json' });
+    expect(c.store).toEqual({ kind: 'sqlite', dataDir: resolve('./data') });
+    expect(c.dialogTtlMs).toBe(24 * 3_600_000);
+    expect(c.slack).toBeNull();
+    expect(c.teams).toEqual({ appType: 'MultiTenant' });
+    expect(c.nodeEnv).toBe('development');
+  });
+
+  it('picks pretty logs in a terminal, JSON in production or when not a terminal', () => {
+    expect(load({}, true).log.format).toBe('pretty');
+    expect(load({ NODE_ENV: 'production' }, true).log.format).toBe('json');
+    expect(load({}, false).log.format).toBe('json');
+    expect(load({ LOG_FORMAT: 'pretty' }, false).log.format).toBe('pretty');
+  });
+
+  it('defaults the store to redis when REDIS_URL is set, and honours VMK_STORE', () => {
+    expect(load({ REDIS_URL: 'redis://localhost:6379' }).store).toEqual({ kind: 'redis', dataDir: resolve('./data'), redisUrl: 'redis://localhost:6379' });
+    expect(load({ REDIS_URL: 'redis://localhost:6379', VMK_STORE: 'sqlite' }).store.kind).toBe('sqlite');
+    expect(load({ VMK_STORE: 'memory' }).store.kind).toBe('memory');
+  });
+
+  it('parses numbers and treats blank values as unset', () => {
+    const c = load({ PORT: '8080', VMK_DIALOG_TTL_HOURS: '0.5', VMK_SHUTDOWN_GRACE_MS: '250', VMK_MAX_BODY_BYTES: '4096', HOST: '', LOG_LEVEL: '  ' });
+    expect(c.server).toEqual({ port: 8080, host: '0.0.0.0', maxBodyBytes: 4096, shutdownGraceMs: 250 });
+    expect(c.dialogTtlMs).toBe(30 * 60_000);
+    expect(c.log.level).toBe('info');
+  });
+
+  it('turns Slack on in HTTP mode with a bot token and signing secret, Socket Mode with an app token', () => {
+    expect(load({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack).toEqual({ mode: 'http', botToken: 'xoxb-1', signingSecret: 's' });
+    expect(load({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', SLACK_API_URL: 'http://127.0.0.1:9/api/' }).slack).toEqual({
+      mode: 'socket',
+      botToken: 'xoxb-1',
+      appToken: 'xapp-1',
+      apiUrl: 'http://127.0.0.1:9/api/',
+    });
+  });
+
+  it('configures Teams from the Bot Framework variables', () => {
+    expect(load({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'pw' }).teams).toEqual({ appId: 'app', appPassword: 'pw', appType: 'MultiTenant' });
+    expect(load({ MicrosoftAppId: 'app', MicrosoftAppType: 'UserAssignedMsi', MicrosoftAppTenantId: 't' }).teams).toEqual({
+      appId: 'app',
+      appType: 'UserAssignedMsi',
+      tenantId: 't',
+    });
+  });
+
+  it('lists every problem at once, each naming the variable and how to fix it', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      VMK_STORE: 'postgres',
+      REDIS_URL: 'http://localhost:6379',
+      VMK_DIALOG_TTL_HOURS: '0',
+      VMK_SHUTDOWN_GRACE_MS: '-5',
+      VMK_MAX_BODY_BYTES: '10',
+      SLACK_BOT_TOKEN: 'xoxp-user-token',
+      SLACK_APP_TOKEN: 'bad',
+      SLACK_API_URL: 'not a url',
+      MicrosoftAppType: 'Single',
+    });
+    const byVar = Object.fromEntries(problems.map((p) => [p.variable, p.message]));
+    expect(Object.keys(byVar).sort()).toEqual(
+      [
+        'LOG_LEVEL',
+        'MicrosoftAppType',
+        'PORT',
+        'REDIS_URL',
+        'SLACK_API_URL',
+        'SLACK_APP_TOKEN',
+        'SLACK_BOT_TOKEN',
+        'VMK_DIALOG_TTL_HOURS',
+        'VMK_MAX_BODY_BYTES',
+        'VMK_SHUTDOWN_GRACE_MS',
+        'VMK_STORE',
+      ].sort(),
+    );
+    expect(byVar.PORT).toMatch(/whole number.*3978/);
+    expect(byVar.LOG_LEVEL).toMatch(/one of fatal, error, warn, info, debug, trace, silent/);
+    expect(byVar.VMK_STORE).toMatch(/sqlite, redis, memory/);
+    expect(byVar.REDIS_URL).toMatch(/redis:\/\/ or rediss:\/\/ URL/);
+    expect(byVar.SLACK_BOT_TOKEN).toMatch(/starting with "xoxb-"/);
+    expect(byVar.SLACK_APP_TOKEN).toMatch(/starting with "xapp-"/);
+    expect(byVar.MicrosoftAppType).toMatch(/MultiTenant, SingleTenant, UserAssignedMsi/);
+  });
+
+  it('the thrown message lists all problems and points to the README', () => {
+    let message = '';
+    try {
+      load({ PORT: '70000', LOG_FORMAT: 'xml' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/2 configuration problems/);
+    expect(message).toMatch(/PORT: must be at most 65535/);
+    expect(message).toMatch(/LOG_FORMAT: must be one of json, pretty/);
+    expect(message).toMatch(/README\.md/);
+  });
+
+  it('a bot token without a signing secret or app token says what to add', () => {
+    const problems = problemsOf({ SLACK_BOT_TOKEN: 'xoxb-1' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.variable).toBe('SLACK_SIGNING_SECRET');
+    expect(problems[0]?.message).toMatch(/add SLACK_SIGNING_SECRET.*or SLACK_APP_TOKEN/);
+  });
+
+  it('a signing secret or app token without a bot token asks for the bot token', () => {
+    expect(problemsOf({ SLACK_SIGNING_SECRET: 's' })[0]).toMatchObject({ variable: 'SLACK_BOT_TOKEN', message: expect.stringMatching(/add SLACK_BOT_TOKEN/) });
+    expect(problemsOf({ SLACK_APP_TOKEN: 'xapp-1' })[0]).toMatchObject({ variable: 'SLACK_BOT_TOKEN' });
+  });
+
+  it('checks the Teams combinations', () => {
+    expect(problemsOf({ MicrosoftAppId: 'a', MicrosoftAppPassword: 'p', MicrosoftAppType: 'SingleTenant' })).toEqual([
+      { variable: 'MicrosoftAppTenantId', message: expect.stringMatching(/SingleTenant, so set MicrosoftAppTenantId/) },
+    ]);
+    expect(problemsOf({ MicrosoftAppId: 'a' })).toEqual([{ variable: 'MicrosoftAppPassword', message: expect.stringMatching(/set MicrosoftAppPassword/) }]);
+    expect(problemsOf({ MicrosoftAppPassword: 'p' })).toEqual([{ variable: 'MicrosoftAppId', message: expect.stringMatching(/MicrosoftAppId is missing/) }]);
+    expect(problemsOf({ VMK_STORE: 'redis' })).toEqual([{ variable: 'REDIS_URL', message: expect.stringMatching(/set REDIS_URL/) }]);
+  });
+
+  it('reads a .env file on purpose; the real environment wins over it', () => {
+    const file = join(tmp, 'app.env');
+    writeFileSync(file, ['# comment', 'PORT=4000', 'LOG_LEVEL=debug', 'export VMK_STORE=memory', 'SLACK_BOT_TOKEN="xoxb-from-file"', 'SLACK_SIGNING_SECRET=file-secret # inline comment', ''].join('\n'));
+    const c = loadConfig({ PORT: '5000' }, { envFile: file, isTTY: false });
+    expect(c.server.port).toBe(5000);
+    expect(c.log.level).toBe('debug');
+    expect(c.store.kind).toBe('memory');
+    expect(c.slack).toEqual({ mode: 'http', botToken: 'xoxb-from-file', signingSecret: 'file-secret' });
+  });
+
+  it('does not read a .env file unless asked, and a missing file is not an error', () => {
+    const file = join(tmp, 'other.env');
+    writeFileSync(file, 'PORT=4001\n');
+    expect(loadConfig({}, { isTTY: false }).server.port).toBe(3978);
+    expect(loadConfig({}, { envFile: join(tmp, 'missing.env'), isTTY: false }).server.port).toBe(3978);
+  });
+
+  it('reports bad values that come from the .env file too', () => {
+    const file = join(tmp, 'bad.env');
+    writeFileSync(file, 'PORT=abc\nMicrosoftAppType=Nope\n');
+    let problems: ConfigError['problems'] = [];
+    try {
+      loadConfig({}, { envFile: file, isTTY: false });
+    } catch (err) {
+      problems = (err as ConfigError).problems;
+    }
+    expect(problems.map((p) => p.variable).sort()).toEqual(['MicrosoftAppType', 'PORT']);
+  });
+
+  it('knows every variable the README table documents', () => {
+    expect(CONFIG_VARIABLES).toEqual(
+      expect.arrayContaining(['PORT', 'HOST', 'LOG_LEVEL', 'LOG_FORMAT', 'NODE_ENV', 'VMK_DATA_DIR', 'VMK_STORE', 'REDIS_URL', 'VMK_DIALOG_TTL_HOURS', 'VMK_SHUTDOWN_GRACE_MS', 'VMK_MAX_BODY_BYTES', 'SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'MicrosoftAppId', 'MicrosoftAppPassword', 'MicrosoftAppType', 'MicrosoftAppTenantId']),
+    );
+  });
+});
+
+describe('describeConfig and the logger', () => {
+  const secretValues = ['sig-5ecret-value-123', 'bottokensecret', 'apptokensecret', 'teams-pa55word-secret', 'redis-pa55'];
+
+  it('redacts every secret in describeConfig', () => {
+    const c = load(SECRETS);
+    const described = describeConfig(c);
+    const text = JSON.stringify(described);
+    for (const s of secretValues) expect(text).not.toContain(s);
+    expect(described).toMatchObject({
+      slack: { mode: 'socket', botToken: '[redacted]', signingSecret: '[redacted]', appToken: '[redacted]' },
+      teams: { mode: 'authenticated', appId: SECRETS.MicrosoftAppId, appPassword: '[redacted]', tenantId: SECRETS.MicrosoftAppTenantId },
+      store: { kind: 'redis', redisUrl: expect.stringContaining('localhost:6390') },
+    });
+  });
+
+  it('keeps secrets out of a captured log, even when a whole config or headers are logged by mistake', async () => {
+    const c = load(SECRETS);
+    const dest = memoryDestination();
+    const logger = await createLogger({ level: 'debug', format: 'json' }, { destination: dest });
+    logger.info({ config: describeConfig(c) }, 'configuration');
+    logger.info({ slack: c.slack, teams: c.teams }, 'raw config logged by mistake');
+    logger.info({ req: { headers: { authorization: 'Bearer teams-pa55word-secret' } } }, 'request');
+    logger.child({ platform: 'slack' }).warn({ token: 'xoxb-111-222-bottokensecret' }, 'child');
+    const text = dest.text();
+    expect(dest.lines).toHaveLength(4);
+    for (const s of secretValues) expect(text).not.toContain(s);
+    expect(text).toContain('[redacted]');
+  });
+
+  it('describes which platforms are on, and which variables turn the others on', () => {
+    const none = describePlatforms(load({}));
+    expect(none.map((p) => p.on)).toEqual([false, false]);
+    expect(none[0]?.message).toMatch(/SLACK_BOT_TOKEN.*SLACK_SIGNING_SECRET.*SLACK_APP_TOKEN/);
+    expect(none[1]?.message).toMatch(/MicrosoftAppId and MicrosoftAppPassword/);
+    const both = describePlatforms(load(SECRETS));
+    expect(both.map((p) => p.on)).toEqual([true, true]);
+    expect(JSON.stringify(both)).not.toContain('teams-pa55word-secret');
+  });
+});
