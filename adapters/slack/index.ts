@@ -1,0 +1,169 @@
+import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import type { Express } from 'express';
+import type { Engine } from '../../src/engine.js';
+import { VmkError } from '../../src/errors.js';
+import type { Logger } from '../../src/logger.js';
+import type { StateStore } from '../../src/store/types.js';
+import { ACTION_ID_PATTERN, SLACK_COMMAND, SLACK_EVENTS, type SlackEventName } from './constants.js';
+import { DEFAULT_RETRY, describe, type RetryPolicy } from './deliver.js';
+import { SlackTurns } from './turns.js';
+
+export { SLACK_COMMAND, SLACK_EVENTS, SLACK_SCOPES } from './constants.js';
+export { renderReply, renderHomeView } from './render.js';
+export { parseActionValue, serializeAction } from './actions.js';
+
+/** The path Slack posts events, slash commands and interactivity to (HTTP mode). */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface SlackConfig {
+  /** 'http': Slack posts to /slack/events on the shared server. 'socket': vmk connects out over a WebSocket. */
+  mode: 'http' | 'socket';
+  signingSecret?: string;
+  botToken: string;
+  appToken?: string;
+  /** Web API base URL (GovSlack-style deployments, tests). Default https://slack.com/api/. */
+  apiUrl?: string;
+}
+
+export interface MountSlackOptions {
+  config: SlackConfig;
+  engine: Engine;
+  store: StateStore;
+  logger: Logger;
+  /** Backoff for Web API and response_url calls. Default: 3 retries, factor 2, from 200 ms. */
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface SlackHandle {
+  /** Stops taking new Slack work and waits for turns in flight. */
+  stop(): Promise<void>;
+}
+
+/** Bolt's logger interface on top of vmk's logger. */
+function boltLogger(logger: Logger): BoltLogger {
+  let level = LogLevel.INFO;
+  const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
+  return {
+    debug: (...msg: unknown[]) => logger.debug({ source: 'bolt' }, text(msg)),
+    info: (...msg: unknown[]) => logger.info({ source: 'bolt' }, text(msg)),
+    warn: (...msg: unknown[]) => logger.warn({ source: 'bolt' }, text(msg)),
+    error: (...msg: unknown[]) => logger.error({ source: 'bolt' }, text(msg)),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+/**
+ * Mounts the Slack adapter. In HTTP mode Bolt's ExpressReceiver adds
+ * `POST /slack/events` to the given Express app (signature check, then the
+ * listeners); the app must not have a body parser in front of that route.
+ * In Socket Mode nothing is mounted and Bolt connects out with the app token.
+ *
+ * Resolves once the bot token has been checked with `auth.test`.
+ */
+export async function mountSlack(app: Express, opts: MountSlackOptions): Promise<SlackHandle> {
+  const { config, engine, store } = opts;
+  const logger = opts.logger.child({ component: 'slack' });
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+  const blog = boltLogger(logger);
+  const clientOptions = {
+    ...(config.apiUrl ? { slackApiUrl: config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/` } : {}),
+    retryConfig: { retries: retry.retries, factor: retry.factor, minTimeout: retry.minTimeout, maxTimeout: retry.maxTimeout },
+    logger: blog,
+  };
+
+  let stopped = false;
+  const inflight = new Set<Promise<unknown>>();
+  let bolt: App;
+
+  if (config.mode === 'socket') {
+    if (!config.appToken) throw new VmkError('VMK_SLACK_CONFIG', 'Socket Mode needs SLACK_APP_TOKEN (an xapp- token with the connections:write scope).');
+    bolt = new App({
+      token: config.botToken,
+      appToken: config.appToken,
+      socketMode: true,
+      logger: blog,
+      clientOptions,
+      deferInitialization: true,
+      convoStore: false,
+    });
+  } else {
+    if (!config.signingSecret) throw new VmkError('VMK_SLACK_CONFIG', 'HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials in the Slack app settings).');
+    // After stop() the route answers 503 so Slack retries against another instance.
+    app.use(SLACK_EVENTS_PATH, (_req, res, next) => {
+      if (stopped) res.status(503).end();
+      else next();
+    });
+    const receiver = new ExpressReceiver({
+      signingSecret: config.signingSecret,
+      app,
+      endpoints: SLACK_EVENTS_PATH,
+      processBeforeResponse: false,
+      logger: blog,
+      processEventErrorHandler: async ({ error, response }) => {
+        logger.error({ err: describe(error) }, 'Bolt could not process a request');
+        if (response.headersSent) return false;
+        response.writeHead(500);
+        response.end();
+        return true;
+      },
+    });
+    bolt = new App({ receiver, token: config.botToken, logger: blog, clientOptions, deferInitialization: true, convoStore: false });
+  }
+
+  try {
+    await bolt.init();
+  } catch (err) {
+    throw new VmkError(
+      'VMK_SLACK_AUTH',
+      `Slack did not accept SLACK_BOT_TOKEN (auth.test failed: ${describe(err).message}). Check the bot token (xoxb-...) under OAuth & Permissions${config.apiUrl ? ` and SLACK_API_URL=${config.apiUrl}` : ''}.`,
+      { cause: err },
+    );
+  }
+  const auth = await bolt.client.auth.test().catch(() => undefined);
+  const turns = new SlackTurns({ engine, store, logger, retry, botUserId: auth?.user_id, botId: auth?.bot_id });
+
+  /** Work runs after the ack; it is tracked so stop() can wait for it, and it never throws into Bolt. */
+  const track = (what: string, work: () => Promise<void>): Promise<void> => {
+    if (stopped) return Promise.resolve();
+    const p = work().catch((err: unknown) => logger.error({ err: describe(err), what }, 'Slack listener failed'));
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+    return p;
+  };
+
+  // One registration per subscribed event: the Record type makes a missing one a compile error.
+  const registerEvent: Record<SlackEventName, () => void> = {
+    app_mention: () => bolt.event('app_mention', ({ body, client }) => track('app_mention', () => turns.onMention(body, client))),
+    'message.im': () => bolt.message(({ body, client }) => track('message', () => turns.onMessage(body, client))),
+    app_home_opened: () => bolt.event('app_home_opened', ({ body, client }) => track('app_home_opened', () => turns.onHomeOpened(body, client))),
+  };
+  for (const name of SLACK_EVENTS) registerEvent[name]();
+
+  bolt.command(SLACK_COMMAND, async ({ ack, body }) => {
+    await ack();
+    await track('command', () => turns.onCommand(body));
+  });
+  bolt.action(ACTION_ID_PATTERN, async ({ ack, body, client }) => {
+    await ack();
+    await track('block_actions', () => turns.onAction(body, client));
+  });
+  bolt.error(async (error) => {
+    logger.error({ err: describe(error) }, 'Bolt error');
+  });
+
+  if (config.mode === 'socket') await bolt.start();
+  logger.info({ mode: config.mode, botUserId: auth?.user_id, apiUrl: config.apiUrl }, 'Slack adapter ready');
+
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.allSettled([...inflight]);
+      if (config.mode === 'socket') await bolt.stop();
+    },
+  };
+}

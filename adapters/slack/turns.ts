@@ -1,0 +1,406 @@
+import type { webApi } from '@slack/bolt';
+import { internalErrorAnswer, storeDownAnswer } from '../../src/answers.js';
+import { referenceId, type Engine } from '../../src/engine.js';
+import type { Logger } from '../../src/logger.js';
+import { StoreUnavailableError, type StateStore } from '../../src/store/types.js';
+import type { Action, InboundMessage, Reply, Surface } from '../../src/types.js';
+import { parseActionValue } from './actions.js';
+import { EVENT_CLAIM_TTL_MS, SLACK_COMMAND } from './constants.js';
+import { describe, postEphemeral, postMessage, postToResponseUrl, updateMessage, type RetryPolicy } from './deliver.js';
+import { homeReply } from './home.js';
+import {
+  appHomeOpenedSchema,
+  appMentionSchema,
+  blockActionsSchema,
+  commandSchema,
+  conversationId,
+  envelopeTeam,
+  eventEnvelopeSchema,
+  homeMetadataSchema,
+  messageSchema,
+} from './payloads.js';
+import { renderHomeView, renderReply } from './render.js';
+
+/**
+ * What happens for each kind of Slack request, once Bolt has verified and
+ * acknowledged it: translate the payload into an InboundMessage, let the core
+ * answer, render the replies and send them where they belong. No decision
+ * about *what* to answer is made here.
+ */
+
+export interface TurnDeps {
+  engine: Engine;
+  store: StateStore;
+  logger: Logger;
+  retry: RetryPolicy;
+  /** The bot's own user id (from auth.test), to ignore its own messages. */
+  botUserId?: string;
+  botId?: string;
+  now?: () => number;
+}
+
+/** What the user reads when vmk's own logic fails: a short apology with the reference the log carries. */
+export function apologyReply(reference: string, err: unknown): Reply {
+  return err instanceof StoreUnavailableError ? storeDownAnswer(reference) : internalErrorAnswer(reference);
+}
+
+const BAD_BUTTON_NOTE: Reply = {
+  kind: 'notice',
+  summary: `That button can't be used any more. Type ${SLACK_COMMAND} to start again.`,
+  blocks: [{ text: `That button can't be used any more. Type ${SLACK_COMMAND} to start again.` }],
+  visibility: 'private',
+};
+
+const USAGE_BLOCK = {
+  heading: `Using ${SLACK_COMMAND}`,
+  bullets: [
+    `${SLACK_COMMAND}: start a guided recommendation (only you see it)`,
+    `${SLACK_COMMAND} <question>: e.g. ${SLACK_COMMAND} which one is more secure?`,
+    `${SLACK_COMMAND} <workload description>: get a review of where it should run`,
+    `${SLACK_COMMAND} help: this message`,
+  ],
+};
+
+export class SlackTurns {
+  constructor(private readonly deps: TurnDeps) {}
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  /**
+   * Claims every id; 'duplicate' when any was already claimed (a retry, or the
+   * other event of an app_mention + message pair). When the store cannot be
+   * reached the user gets the apology instead of a possibly duplicated answer.
+   */
+  private async claim(ids: string[], log: Logger): Promise<'fresh' | 'duplicate' | Reply> {
+    try {
+      let fresh = true;
+      for (const id of ids) {
+        if (!(await this.deps.store.claimEvent(id, EVENT_CLAIM_TTL_MS))) fresh = false;
+      }
+      if (!fresh) log.info({ ids }, 'duplicate Slack event ignored');
+      return fresh ? 'fresh' : 'duplicate';
+    } catch (err) {
+      const reference = referenceId();
+      log.error({ err: describe(err), reference }, 'could not record the event as handled');
+      return apologyReply(reference, err);
+    }
+  }
+
+  /** Runs one turn; an engine failure becomes an apology with a reference id (the stack goes to the log). */
+  private async turn(msg: InboundMessage, log: Logger): Promise<Reply[]> {
+    const started = this.now();
+    try {
+      const result = await this.deps.engine.handle(msg);
+      log.info(
+        { intent: result.classification?.intent, replies: result.replies.map((r) => r.kind), latencyMs: this.now() - started },
+        'turn handled',
+      );
+      return result.replies;
+    } catch (err) {
+      const reference = referenceId();
+      log.error({ err: describe(err), reference }, 'turn failed');
+      return [apologyReply(reference, err)];
+    }
+  }
+
+  private childLogger(bindings: Record<string, unknown>): Logger {
+    return this.deps.logger.child({ platform: 'slack', ...bindings });
+  }
+
+  /** `app_mention`: answer in a thread under the message (or in its thread). */
+  async onMention(body: unknown, client: webApi.WebClient): Promise<void> {
+    const envelope = eventEnvelopeSchema.safeParse(body);
+    const event = appMentionSchema.safeParse((body as { event?: unknown } | null)?.event);
+    if (!envelope.success || !event.success) {
+      this.deps.logger.warn({ platform: 'slack', issues: (event.error ?? envelope.error)?.issues.slice(0, 3) }, 'malformed app_mention ignored');
+      return;
+    }
+    const e = event.data;
+    if (!e.user || e.bot_id || e.subtype || e.edited || e.user === this.deps.botUserId) return;
+    const team = envelopeTeam(envelope.data, e.team);
+    const dm = e.channel.startsWith('D');
+    const threadTs = dm ? e.thread_ts : (e.thread_ts ?? e.ts);
+    const log = this.childLogger({ surface: dm ? 'dm' : 'channel', team, channel: e.channel, user: e.user, eventId: envelope.data.event_id });
+    const claimed = await this.claim(this.eventIds(envelope.data.event_id, team, e.channel, e.ts), log);
+    if (claimed === 'duplicate') return;
+
+    const replies =
+      claimed !== 'fresh'
+        ? [claimed]
+        : await this.turn(
+      {
+        platform: 'slack',
+        workspace: team,
+        conversation: conversationId(e.channel, threadTs),
+        user: e.user,
+        text: e.text,
+        surface: dm ? 'dm' : 'channel',
+        receivedAt: this.now(),
+      },
+      log,
+    );
+    await this.sendToConversation(client, replies, { channel: e.channel, threadTs, user: e.user, dm }, log);
+  }
+
+  /** `message` in a DM (the `message.im` subscription): answer in the DM. Everything else is ignored. */
+  async onMessage(body: unknown, client: webApi.WebClient): Promise<void> {
+    const envelope = eventEnvelopeSchema.safeParse(body);
+    const event = messageSchema.safeParse((body as { event?: unknown } | null)?.event);
+    if (!envelope.success || !event.success) {
+      this.deps.logger.debug({ platform: 'slack' }, 'message event without the expected fields ignored');
+      return;
+    }
+    const e = event.data;
+    // Edits (message_changed), deletions, joins, bot posts and vmk's own messages are not questions.
+    if (e.channel_type !== 'im' || e.subtype !== undefined || e.bot_id || e.edited || !e.user || e.user === this.deps.botUserId) return;
+    const team = envelopeTeam(envelope.data, e.team);
+    const log = this.childLogger({ surface: 'dm', team, channel: e.channel, user: e.user, eventId: envelope.data.event_id });
+    const claimed = await this.claim(this.eventIds(envelope.data.event_id, team, e.channel, e.ts), log);
+    if (claimed === 'duplicate') return;
+
+    const replies =
+      claimed !== 'fresh'
+        ? [claimed]
+        : await this.turn(
+      {
+        platform: 'slack',
+        workspace: team,
+        conversation: conversationId(e.channel),
+        user: e.user,
+        text: e.text ?? '',
+        surface: 'dm',
+        receivedAt: this.now(),
+      },
+      log,
+    );
+    await this.sendToConversation(client, replies, { channel: e.channel, threadTs: e.thread_ts, user: e.user, dm: true }, log);
+  }
+
+  /** `/vmk-advise [text]` (already acked): every reply is ephemeral, through the command's response_url. */
+  async onCommand(payload: unknown): Promise<void> {
+    const parsed = commandSchema.safeParse(payload);
+    if (!parsed.success) {
+      this.deps.logger.warn({ platform: 'slack', issues: parsed.error.issues.slice(0, 3) }, 'malformed slash command ignored');
+      return;
+    }
+    const c = parsed.data;
+    const log = this.childLogger({ surface: 'command', team: c.team_id, channel: c.channel_id, user: c.user_id });
+    const text = c.text.trim();
+    const isHelp = /^(help|\?|usage)$/i.test(text);
+    const msg: InboundMessage = {
+      platform: 'slack',
+      workspace: c.team_id,
+      conversation: conversationId(c.channel_id),
+      user: c.user_id,
+      text: isHelp ? 'help' : text,
+      surface: 'command',
+      receivedAt: this.now(),
+      ...(text === '' ? { action: { type: 'start' } as Action } : {}),
+    };
+    let replies = await this.turn(msg, log);
+    // The command's syntax is Slack's business: put it on top of the core's usage.
+    if (isHelp) replies = replies.map((r, i) => (i === 0 && r.kind !== 'error' ? { ...r, blocks: [USAGE_BLOCK, ...r.blocks] } : r));
+    for (const reply of replies) {
+      await this.safely(log, 'response_url post', () =>
+        postToResponseUrl(c.response_url, { response_type: 'ephemeral', ...renderReply(reply, { logger: log }) }, log, this.deps.retry),
+      );
+    }
+  }
+
+  /** A button click (already acked). */
+  async onAction(payload: unknown, client: webApi.WebClient): Promise<void> {
+    const parsed = blockActionsSchema.safeParse(payload);
+    if (!parsed.success) {
+      this.deps.logger.warn({ platform: 'slack', issues: parsed.error.issues.slice(0, 3) }, 'malformed block_actions payload ignored');
+      return;
+    }
+    const b = parsed.data;
+    const user = b.user.id;
+    const team = b.team?.id ?? b.user.team_id ?? 'unknown';
+    const clicked = b.actions[0];
+    const fromHome = b.container?.type === 'view' || b.view?.type === 'home';
+    const log = this.childLogger({ surface: fromHome ? 'home' : 'button', team, user, actionId: clicked?.action_id });
+    const value = parseActionValue(clicked?.value);
+    if (!value.ok) {
+      log.warn({ reason: value.reason }, 'button value rejected');
+      if (b.response_url) {
+        await this.safely(log, 'response_url post', () =>
+          postToResponseUrl(b.response_url as string, { response_type: 'ephemeral', replace_original: false, ...renderReply(BAD_BUTTON_NOTE) }, log, this.deps.retry),
+        );
+      }
+      return;
+    }
+    const action = value.action;
+
+    if (fromHome) {
+      await this.onHomeAction(b.view?.private_metadata, team, user, action, client, log);
+      return;
+    }
+
+    const channel = b.channel?.id ?? b.container?.channel_id;
+    if (!channel) {
+      log.warn('button click without a channel ignored');
+      return;
+    }
+    const threadTs = b.message?.thread_ts ?? b.container?.thread_ts;
+    const ephemeral = b.container?.is_ephemeral === true;
+    const replies = await this.turn(
+      {
+        platform: 'slack',
+        workspace: team,
+        conversation: conversationId(channel, threadTs),
+        user,
+        text: action.type === 'ask' ? action.text : '',
+        action,
+        surface: 'button',
+        receivedAt: this.now(),
+      },
+      log,
+    );
+
+    let replaced = false;
+    for (const reply of replies) {
+      const rendered = renderReply(reply, { logger: log });
+      const isPrivate = reply.visibility === 'private';
+      if (action.type === 'share' && !isPrivate) {
+        await this.share(client, b.response_url, { channel, threadTs }, rendered, log);
+      } else if (reply.replaceOriginal && !replaced && b.response_url) {
+        replaced = true;
+        await this.safely(log, 'replace message', () =>
+          postToResponseUrl(b.response_url as string, { replace_original: true, ...rendered }, log, this.deps.retry),
+        );
+      } else if (isPrivate || ephemeral) {
+        if (b.response_url) {
+          await this.safely(log, 'ephemeral reply', () =>
+            postToResponseUrl(b.response_url as string, { response_type: 'ephemeral', replace_original: false, ...rendered }, log, this.deps.retry),
+          );
+        } else {
+          await this.safely(log, 'chat.postEphemeral', () => postEphemeral(client, { channel, threadTs, user }, rendered));
+        }
+      } else {
+        await this.safely(log, 'chat.postMessage', () => postMessage(client, { channel, threadTs }, rendered));
+      }
+    }
+  }
+
+  /** `app_home_opened` on the Home tab: publish the Home view. */
+  async onHomeOpened(body: unknown, client: webApi.WebClient): Promise<void> {
+    const event = appHomeOpenedSchema.safeParse((body as { event?: unknown } | null)?.event);
+    if (!event.success || event.data.tab !== 'home') return;
+    const { user, channel } = event.data;
+    const log = this.childLogger({ surface: 'home', user });
+    const view = renderHomeView(homeReply(), { logger: log, ...(channel ? { privateMetadata: JSON.stringify({ channel }) } : {}) });
+    await this.safely(log, 'views.publish', () => client.views.publish({ user_id: user, view }));
+  }
+
+  /** A click on the Home tab: the conversation continues in the app's DM with the user. */
+  private async onHomeAction(
+    metadata: string | undefined,
+    team: string,
+    user: string,
+    action: Action,
+    client: webApi.WebClient,
+    log: Logger,
+  ): Promise<void> {
+    let channel = readHomeChannel(metadata);
+    let placeholderTs: string | undefined;
+    if (!channel) {
+      // No DM channel recorded (an old Home view): open the DM by posting to the user, then fill that message in.
+      const posted = await this.safely(log, 'chat.postMessage', () =>
+        postMessage(client, { channel: user }, renderReply({ kind: 'notice', summary: 'One moment…', blocks: [] })),
+      );
+      channel = posted?.channel;
+      placeholderTs = posted?.ts;
+      if (!channel) return;
+    }
+    const surface: Surface = 'home';
+    const replies = await this.turn(
+      {
+        platform: 'slack',
+        workspace: team,
+        conversation: conversationId(channel),
+        user,
+        text: action.type === 'ask' ? action.text : '',
+        action,
+        surface,
+        receivedAt: this.now(),
+      },
+      log,
+    );
+    for (const [i, reply] of replies.entries()) {
+      const rendered = renderReply(reply, { logger: log });
+      if (i === 0 && placeholderTs) {
+        const ts = placeholderTs;
+        await this.safely(log, 'chat.update', () => updateMessage(client, channel, ts, rendered));
+      } else {
+        await this.safely(log, 'chat.postMessage', () => postMessage(client, { channel }, rendered));
+      }
+    }
+  }
+
+  /** "Share in channel": a visible post; through response_url when vmk is not a member of the channel. */
+  private async share(
+    client: webApi.WebClient,
+    responseUrl: string | undefined,
+    target: { channel: string; threadTs?: string },
+    rendered: ReturnType<typeof renderReply>,
+    log: Logger,
+  ): Promise<void> {
+    try {
+      await postMessage(client, target, rendered);
+    } catch (err) {
+      if (!responseUrl) {
+        log.error({ err: describe(err) }, 'share failed');
+        return;
+      }
+      log.warn({ err: describe(err) }, 'chat.postMessage failed for a share; posting through response_url');
+      await this.safely(log, 'share via response_url', () =>
+        postToResponseUrl(responseUrl, { response_type: 'in_channel', replace_original: false, ...rendered }, log, this.deps.retry),
+      );
+    }
+  }
+
+  /** Channel mentions and DMs: public replies in the thread, private ones ephemeral (in a DM everything is private already). */
+  private async sendToConversation(
+    client: webApi.WebClient,
+    replies: Reply[],
+    where: { channel: string; threadTs?: string; user: string; dm: boolean },
+    log: Logger,
+  ): Promise<void> {
+    const target = { channel: where.channel, ...(where.threadTs ? { threadTs: where.threadTs } : {}) };
+    for (const reply of replies) {
+      const rendered = renderReply(reply, { logger: log });
+      if (!where.dm && reply.visibility === 'private') {
+        await this.safely(log, 'chat.postEphemeral', () => postEphemeral(client, { ...target, user: where.user }, rendered));
+      } else {
+        await this.safely(log, 'chat.postMessage', () => postMessage(client, target, rendered));
+      }
+    }
+  }
+
+  private eventIds(eventId: string | undefined, team: string, channel: string, ts: string): string[] {
+    return [...(eventId ? [`slack:event:${eventId}`] : []), `slack:${team}:${channel}:${ts}`];
+  }
+
+  /** Runs a send; a failure (after the client's own retries) is logged, never thrown into Bolt. */
+  private async safely<T>(log: Logger, what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (err) {
+      log.error({ err: describe(err) }, `${what} failed`);
+      return undefined;
+    }
+  }
+}
+
+function readHomeChannel(metadata: string | undefined): string | undefined {
+  if (!metadata) return undefined;
+  try {
+    const parsed = homeMetadataSchema.safeParse(JSON.parse(metadata));
+    return parsed.success ? parsed.data.channel : undefined;
+  } catch {
+    return undefined;
+  }
+}
