@@ -1,0 +1,74 @@
+/**
+ * Translates a Teams activity into the core's InboundMessage. The activity is
+ * taken as `unknown`-ish data and parsed at this boundary: a card click's
+ * `value` is validated with zod before it reaches the core.
+ */
+import { z } from 'zod';
+import type { Action, InboundMessage } from '../../src/types.js';
+
+const id = z.string().min(1).max(200);
+const step = z.number().int().min(0).max(1000);
+
+export const actionSchema: z.ZodType<Action> = z.union([
+  z.object({ type: z.literal('answer'), dialog: id, owner: id, step, value: z.string().min(1).max(200) }),
+  z.object({ type: z.enum(['skip', 'back', 'restart', 'cancel']), dialog: id, owner: id, step }),
+  z.object({ type: z.literal('start') }),
+  z.object({ type: z.literal('ask'), text: z.string().min(1).max(2000) }),
+  z.object({ type: z.literal('share'), dialog: id, owner: id }),
+]);
+
+/** The data object of every vmk `Action.Submit` button. */
+export const submitDataSchema = z.object({ vmk: actionSchema });
+
+/** What the adapter reads from an activity (a structural subset of botbuilder's Activity). */
+export interface ActivityLike {
+  type?: string;
+  id?: string;
+  text?: string;
+  value?: unknown;
+  from?: { id?: string; name?: string; aadObjectId?: string };
+  conversation?: { id?: string; conversationType?: string; tenantId?: string };
+  channelData?: unknown;
+  replyToId?: string;
+  timestamp?: Date | string;
+}
+
+export type ClickParse = { kind: 'none' } | { kind: 'action'; action: Action } | { kind: 'invalid' };
+
+/**
+ * A click on an `Action.Submit` arrives as a message whose `value` is the
+ * button's data. Messages without a value are typed text.
+ */
+export function parseClick(value: unknown): ClickParse {
+  if (value === undefined || value === null) return { kind: 'none' };
+  const parsed = submitDataSchema.safeParse(value);
+  return parsed.success ? { kind: 'action', action: parsed.data.vmk } : { kind: 'invalid' };
+}
+
+const channelDataSchema = z.object({ tenant: z.object({ id: z.string().min(1) }).partial().optional() }).partial();
+
+export function tenantOf(activity: ActivityLike): string {
+  const cd = channelDataSchema.safeParse(activity.channelData ?? {});
+  return (cd.success ? cd.data.tenant?.id : undefined) || activity.conversation?.tenantId || 'unknown';
+}
+
+export function isPersonal(activity: ActivityLike): boolean {
+  return activity.conversation?.conversationType === 'personal';
+}
+
+/**
+ * Builds the core message. `text` must already have the bot mention removed
+ * (TurnContext.removeRecipientMention, done by the caller that owns the SDK).
+ */
+export function toInbound(activity: ActivityLike, text: string, action: Action | undefined): InboundMessage {
+  const msg: InboundMessage = {
+    platform: 'teams',
+    workspace: tenantOf(activity),
+    conversation: activity.conversation?.id ?? 'unknown',
+    user: activity.from?.aadObjectId || activity.from?.id || 'unknown',
+    text,
+    surface: isPersonal(activity) ? 'dm' : 'channel',
+  };
+  if (action) msg.action = action;
+  return msg;
+}
