@@ -175,41 +175,50 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const merged: Env = { ...fromFile };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
 
-  const parsed = EnvSchema.safeParse(merged);
+  // Field by field first; the cross-field checks below still run, so one
+  // message lists every problem. A value that is present but invalid counts as
+  // given there (no "add X" for an X that is only malformed).
+  const invalid = new Set<string>();
+  let parsed = EnvSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      problems.push({ variable: String(issue.path[0] ?? '(environment)'), message: issue.message });
+      const variable = String(issue.path[0] ?? '(environment)');
+      invalid.add(variable);
+      problems.push({ variable, message: issue.message });
     }
-    throw new ConfigError(problems);
+    const valid: Env = { ...merged };
+    for (const k of invalid) delete valid[k];
+    parsed = EnvSchema.safeParse(valid);
+    if (!parsed.success) throw new ConfigError(problems);
   }
   const e = parsed.data;
+  const given = (k: keyof typeof e): boolean => e[k] !== undefined || invalid.has(k);
   const isTTY = options.isTTY ?? Boolean(process.stdout.isTTY);
   const nodeEnv = e.NODE_ENV ?? 'development';
 
   // Store
-  const storeKind: StoreKind = e.VMK_STORE ?? (e.REDIS_URL ? 'redis' : 'sqlite');
-  if (storeKind === 'redis' && !e.REDIS_URL) {
+  const storeKind: StoreKind = e.VMK_STORE ?? (given('REDIS_URL') ? 'redis' : 'sqlite');
+  if (storeKind === 'redis' && !given('REDIS_URL')) {
     problems.push({ variable: 'REDIS_URL', message: 'VMK_STORE is redis, so set REDIS_URL, e.g. redis://localhost:6379 (or choose VMK_STORE=sqlite)' });
   }
 
   // Slack
   let slack: SlackConfig | null = null;
-  const anySlack = e.SLACK_BOT_TOKEN ?? e.SLACK_SIGNING_SECRET ?? e.SLACK_APP_TOKEN;
-  if (anySlack) {
-    if (!e.SLACK_BOT_TOKEN) {
+  if (given('SLACK_BOT_TOKEN') || given('SLACK_SIGNING_SECRET') || given('SLACK_APP_TOKEN')) {
+    if (!given('SLACK_BOT_TOKEN')) {
       problems.push({
         variable: 'SLACK_BOT_TOKEN',
-        message: `${e.SLACK_SIGNING_SECRET ? 'SLACK_SIGNING_SECRET' : 'SLACK_APP_TOKEN'} is set but the bot token is missing; add SLACK_BOT_TOKEN (xoxb-..., from OAuth & Permissions after installing the app) or unset the other Slack variables`,
+        message: `${given('SLACK_SIGNING_SECRET') ? 'SLACK_SIGNING_SECRET' : 'SLACK_APP_TOKEN'} is set but the bot token is missing; add SLACK_BOT_TOKEN (xoxb-..., from OAuth & Permissions after installing the app) or unset the other Slack variables`,
       });
-    } else if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    } else if (!given('SLACK_SIGNING_SECRET') && !given('SLACK_APP_TOKEN')) {
       problems.push({
         variable: 'SLACK_SIGNING_SECRET',
         message:
           'SLACK_BOT_TOKEN is set, so Slack needs a way in: add SLACK_SIGNING_SECRET (Basic Information > App Credentials) to receive events over HTTP at /slack/events, or SLACK_APP_TOKEN (xapp-..., with connections:write) for Socket Mode',
       });
-    } else {
+    } else if (e.SLACK_BOT_TOKEN) {
       slack = {
-        mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
+        mode: given('SLACK_APP_TOKEN') ? 'socket' : 'http',
         botToken: e.SLACK_BOT_TOKEN,
         ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
         ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
@@ -220,21 +229,21 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
 
   // Teams
   const appType: TeamsAppType = e.MicrosoftAppType ?? 'MultiTenant';
-  if (e.MicrosoftAppId) {
-    if (appType !== 'MultiTenant' && !e.MicrosoftAppTenantId) {
+  if (given('MicrosoftAppId')) {
+    if (appType !== 'MultiTenant' && !given('MicrosoftAppTenantId')) {
       problems.push({
         variable: 'MicrosoftAppTenantId',
         message: `MicrosoftAppType is ${appType}, so set MicrosoftAppTenantId to your Microsoft Entra tenant id (Azure portal > Bot > Configuration)`,
       });
     }
-    if (appType !== 'UserAssignedMsi' && !e.MicrosoftAppPassword) {
+    if (appType !== 'UserAssignedMsi' && !given('MicrosoftAppPassword')) {
       problems.push({
         variable: 'MicrosoftAppPassword',
         message: 'MicrosoftAppId is set, so set MicrosoftAppPassword to the bot\'s client secret (Azure portal > Bot > Configuration > Manage Password)',
       });
     }
   } else {
-    if (e.MicrosoftAppPassword) {
+    if (given('MicrosoftAppPassword')) {
       problems.push({ variable: 'MicrosoftAppId', message: 'MicrosoftAppPassword is set but MicrosoftAppId is missing; add the bot\'s app id, or unset the password to run Teams in local mode' });
     }
     if (e.MicrosoftAppType === 'SingleTenant' || e.MicrosoftAppType === 'UserAssignedMsi') {

@@ -138,6 +138,21 @@ describe('loadConfig', () => {
     expect(message).toMatch(/README\.md/);
   });
 
+  it('runs the cross-field checks even when single values are bad, so one message has everything', () => {
+    const problems = problemsOf({
+      PORT: 'abc',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      MicrosoftAppId: 'id',
+      MicrosoftAppPassword: 'pw',
+      MicrosoftAppType: 'SingleTenant',
+      VMK_STORE: 'redis',
+    });
+    expect(problems.map((p) => p.variable)).toEqual(['PORT', 'REDIS_URL', 'SLACK_SIGNING_SECRET', 'MicrosoftAppTenantId']);
+    // A value that is present but malformed is reported once, not also as missing.
+    expect(problemsOf({ SLACK_BOT_TOKEN: 'xoxp-1', SLACK_SIGNING_SECRET: 's' }).map((p) => p.variable)).toEqual(['SLACK_BOT_TOKEN']);
+    expect(problemsOf({ REDIS_URL: 'http://x' }).map((p) => p.variable)).toEqual(['REDIS_URL']);
+  });
+
   it('a bot token without a signing secret or app token says what to add', () => {
     const problems = problemsOf({ SLACK_BOT_TOKEN: 'xoxb-1' });
     expect(problems).toHaveLength(1);
