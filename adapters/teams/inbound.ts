@@ -27,7 +27,7 @@ export interface ActivityLike {
   text?: string;
   value?: unknown;
   from?: { id?: string; name?: string; aadObjectId?: string };
-  conversation?: { id?: string; conversationType?: string; tenantId?: string };
+  conversation?: { id?: string; conversationType?: string; tenantId?: string; isGroup?: boolean };
   channelData?: unknown;
   replyToId?: string;
   timestamp?: Date | string;
@@ -52,8 +52,15 @@ export function tenantOf(activity: ActivityLike): string {
   return (cd.success ? cd.data.tenant?.id : undefined) || activity.conversation?.tenantId || 'unknown';
 }
 
+/**
+ * A one-to-one chat. Teams always names the conversation type; the Bot
+ * Framework Emulator and Web Chat send none, and are one-to-one unless
+ * `isGroup` says otherwise.
+ */
 export function isPersonal(activity: ActivityLike): boolean {
-  return activity.conversation?.conversationType === 'personal';
+  const type = activity.conversation?.conversationType;
+  if (type) return type === 'personal';
+  return activity.conversation?.isGroup !== true;
 }
 
 /**
