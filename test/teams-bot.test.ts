@@ -195,13 +195,13 @@ describe('VmkTeamsBot with TestAdapter', () => {
   });
 
   describe('welcome', () => {
-    const added = (conversation: object, members: { id: string }[]): Partial<Activity> => ({
+    const added = (conversation: object, members: { id: string; name?: string }[]): Partial<Activity> => ({
       type: 'conversationUpdate',
       channelId: 'msteams',
       from: ANA,
       recipient: BOT,
       conversation: conversation as Activity['conversation'],
-      membersAdded: members,
+      membersAdded: members.map((m) => ({ name: '', ...m })),
     });
 
     it('welcomes when the bot itself is added to a personal chat', async () => {
