@@ -3,10 +3,9 @@ import type { Action } from '../../src/types.js';
 
 /**
  * Button values: every vmk button carries one core `Action`, serialised as
- * JSON. A click comes back with that string, which is untrusted input (anyone
- * can craft a block_actions payload with a valid signature from their own
- * workspace... and old messages outlive code changes), so it is parsed with
- * zod before it reaches the core.
+ * JSON. The value that comes back with a click is parsed with zod before it
+ * reaches the core: messages outlive code changes (an old button may carry an
+ * older shape), and a value is input like any other.
  */
 
 /** Slack's limit on a button value. */

@@ -1,4 +1,4 @@
-import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, ExpressReceiver, LogLevel, webApi, type Logger as BoltLogger } from '@slack/bolt';
 import type { Express } from 'express';
 import type { Engine } from '../../src/engine.js';
 import { VmkError } from '../../src/errors.js';
@@ -39,6 +39,11 @@ export interface SlackHandle {
   stop(): Promise<void>;
 }
 
+function required(value: string | undefined, problem: string): string {
+  if (!value) throw new VmkError('VMK_SLACK_CONFIG', problem);
+  return value;
+}
+
 /** Bolt's logger interface on top of vmk's logger. */
 function boltLogger(logger: Logger): BoltLogger {
   let level = LogLevel.INFO;
@@ -62,43 +67,66 @@ function boltLogger(logger: Logger): BoltLogger {
  * listeners); the app must not have a body parser in front of that route.
  * In Socket Mode nothing is mounted and Bolt connects out with the app token.
  *
- * Resolves once the bot token has been checked with `auth.test`.
+ * Resolves once the bot token has been checked with `auth.test`; rejects
+ * with a VmkError that says what to fix when it is not accepted.
  */
 export async function mountSlack(app: Express, opts: MountSlackOptions): Promise<SlackHandle> {
   const { config, engine, store } = opts;
   const logger = opts.logger.child({ component: 'slack' });
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const blog = boltLogger(logger);
+  // Configuration problems first, before any network call.
+  const mode =
+    config.mode === 'socket'
+      ? { kind: 'socket' as const, appToken: required(config.appToken, 'Socket Mode needs SLACK_APP_TOKEN (an xapp- token with the connections:write scope).') }
+      : {
+          kind: 'http' as const,
+          signingSecret: required(config.signingSecret, 'HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials in the Slack app settings).'),
+        };
   const clientOptions = {
     ...(config.apiUrl ? { slackApiUrl: config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/` } : {}),
     retryConfig: { retries: retry.retries, factor: retry.factor, minTimeout: retry.minTimeout, maxTimeout: retry.maxTimeout },
     logger: blog,
   };
 
+  // Check the token first, so a wrong one stops start-up with a clear message before any route is mounted.
+  let auth: { user_id?: string; bot_id?: string };
+  try {
+    auth = await new webApi.WebClient(config.botToken, clientOptions).auth.test();
+  } catch (err) {
+    throw new VmkError(
+      'VMK_SLACK_AUTH',
+      `Slack did not accept SLACK_BOT_TOKEN (auth.test failed: ${describe(err).message}). Check the bot token (xoxb-...) under OAuth & Permissions${config.apiUrl ? ` and SLACK_API_URL=${config.apiUrl}` : ''}.`,
+      { cause: err },
+    );
+  }
+  if (!auth.user_id || !auth.bot_id) {
+    throw new VmkError('VMK_SLACK_AUTH', 'SLACK_BOT_TOKEN is not a bot token (auth.test returned no bot id); use the Bot User OAuth Token (xoxb-...).');
+  }
+  const ids = { botId: auth.bot_id, botUserId: auth.user_id };
+
   let stopped = false;
   const inflight = new Set<Promise<unknown>>();
   let bolt: App;
 
-  if (config.mode === 'socket') {
-    if (!config.appToken) throw new VmkError('VMK_SLACK_CONFIG', 'Socket Mode needs SLACK_APP_TOKEN (an xapp- token with the connections:write scope).');
+  if (mode.kind === 'socket') {
     bolt = new App({
       token: config.botToken,
-      appToken: config.appToken,
+      appToken: mode.appToken,
       socketMode: true,
       logger: blog,
       clientOptions,
-      deferInitialization: true,
+      ...ids,
       convoStore: false,
     });
   } else {
-    if (!config.signingSecret) throw new VmkError('VMK_SLACK_CONFIG', 'HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials in the Slack app settings).');
     // After stop() the route answers 503 so Slack retries against another instance.
     app.use(SLACK_EVENTS_PATH, (_req, res, next) => {
       if (stopped) res.status(503).end();
       else next();
     });
     const receiver = new ExpressReceiver({
-      signingSecret: config.signingSecret,
+      signingSecret: mode.signingSecret,
       app,
       endpoints: SLACK_EVENTS_PATH,
       processBeforeResponse: false,
@@ -111,20 +139,10 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
         return true;
       },
     });
-    bolt = new App({ receiver, token: config.botToken, logger: blog, clientOptions, deferInitialization: true, convoStore: false });
+    bolt = new App({ receiver, token: config.botToken, logger: blog, clientOptions, ...ids, convoStore: false });
   }
 
-  try {
-    await bolt.init();
-  } catch (err) {
-    throw new VmkError(
-      'VMK_SLACK_AUTH',
-      `Slack did not accept SLACK_BOT_TOKEN (auth.test failed: ${describe(err).message}). Check the bot token (xoxb-...) under OAuth & Permissions${config.apiUrl ? ` and SLACK_API_URL=${config.apiUrl}` : ''}.`,
-      { cause: err },
-    );
-  }
-  const auth = await bolt.client.auth.test().catch(() => undefined);
-  const turns = new SlackTurns({ engine, store, logger, retry, botUserId: auth?.user_id, botId: auth?.bot_id });
+  const turns = new SlackTurns({ engine, store, logger, retry, ...ids });
 
   /** Work runs after the ack; it is tracked so stop() can wait for it, and it never throws into Bolt. */
   const track = (what: string, work: () => Promise<void>): Promise<void> => {
@@ -155,15 +173,15 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
     logger.error({ err: describe(error) }, 'Bolt error');
   });
 
-  if (config.mode === 'socket') await bolt.start();
-  logger.info({ mode: config.mode, botUserId: auth?.user_id, apiUrl: config.apiUrl }, 'Slack adapter ready');
+  if (mode.kind === 'socket') await bolt.start();
+  logger.info({ mode: config.mode, botUserId: ids.botUserId, apiUrl: config.apiUrl }, 'Slack adapter ready');
 
   return {
     async stop() {
       if (stopped) return;
       stopped = true;
       await Promise.allSettled([...inflight]);
-      if (config.mode === 'socket') await bolt.stop();
+      if (mode.kind === 'socket') await bolt.stop();
     },
   };
 }

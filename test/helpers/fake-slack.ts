@@ -7,12 +7,15 @@
  *   fake.failNext(2, { status: 429, retryAfter: 1 });  // the next two calls are rate limited
  *   await fake.waitFor((c) => c.method === 'chat.postMessage');
  */
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export const FAKE_BOT_USER_ID = 'UBOTVMK';
 export const FAKE_BOT_ID = 'BBOTVMK';
 export const FAKE_TEAM_ID = 'T0FAKE';
+/** A token the fake rejects with `invalid_auth`, as Slack does for a revoked one. */
+export const REVOKED_TOKEN = 'xoxb-revoked';
 
 export interface RecordedCall {
   /** Web API method (`chat.postMessage`), or `response_url` for posts to a response URL. */
@@ -131,6 +134,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       for (const wake of [...waiters]) wake();
 
       res.writeHead(200, { 'content-type': 'application/json' });
+      if (!isResponseUrl && req.headers.authorization === `Bearer ${REVOKED_TOKEN}`) {
+        res.end(JSON.stringify({ ok: false, error: 'invalid_auth' }));
+        return;
+      }
       if (isResponseUrl) {
         res.end(JSON.stringify({ ok: true }));
         return;
@@ -210,4 +217,134 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         server.close(() => resolve());
       }),
   };
+}
+
+// ---------------------------------------------------------------------------
+// Signed requests, as Slack sends them.
+
+
+export interface SignedRequestOptions {
+  secret: string;
+  /** Seconds since epoch; default now. */
+  timestamp?: number;
+  /** Replace the signature (bad-signature tests). */
+  signature?: string;
+  /** Leave out X-Slack-Signature / X-Slack-Request-Timestamp. */
+  omitHeaders?: boolean;
+  retryNum?: number;
+}
+
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/** POSTs a body to /slack/events the way Slack does. */
+export async function postToSlackEndpoint(
+  baseUrl: string,
+  body: string,
+  contentType: 'application/json' | 'application/x-www-form-urlencoded',
+  opts: SignedRequestOptions,
+): Promise<Response> {
+  const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = { 'content-type': contentType };
+  if (!opts.omitHeaders) {
+    headers['x-slack-request-timestamp'] = String(timestamp);
+    headers['x-slack-signature'] = opts.signature ?? slackSignature(opts.secret, timestamp, body);
+  }
+  if (opts.retryNum !== undefined) {
+    headers['x-slack-retry-num'] = String(opts.retryNum);
+    headers['x-slack-retry-reason'] = 'http_timeout';
+  }
+  return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body });
+}
+
+let eventSeq = 0;
+
+/** An Events API envelope around `event`. */
+export function eventCallback(event: Record<string, unknown>, opts: { eventId?: string; team?: string } = {}): string {
+  eventSeq += 1;
+  const team = opts.team ?? FAKE_TEAM_ID;
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: team,
+    api_app_id: 'A0VMK',
+    event: { event_ts: event.ts, ...event },
+    type: 'event_callback',
+    event_id: opts.eventId ?? `Ev${Date.now()}${eventSeq}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: team, user_id: FAKE_BOT_USER_ID, is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
+}
+
+/** A form-encoded slash command. */
+export function slashCommand(fields: { text: string; user: string; channel: string; responseUrl: string; team?: string; command?: string }): string {
+  return new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: fields.team ?? FAKE_TEAM_ID,
+    team_domain: 'fake',
+    channel_id: fields.channel,
+    channel_name: 'general',
+    user_id: fields.user,
+    user_name: fields.user.toLowerCase(),
+    command: fields.command ?? '/vmk-advise',
+    text: fields.text,
+    api_app_id: 'A0VMK',
+    is_enterprise_install: 'false',
+    response_url: fields.responseUrl,
+    trigger_id: `${Date.now()}.trigger`,
+  }).toString();
+}
+
+/** A form-encoded block_actions payload for a click on one button. */
+export function blockActions(fields: {
+  user: string;
+  actionId: string;
+  value: string;
+  responseUrl?: string;
+  team?: string;
+  /** A click on a message in this channel (ephemeral unless `messageTs` is given). */
+  channel?: string;
+  messageTs?: string;
+  threadTs?: string;
+  /** A click on the Home tab instead. */
+  homeView?: { privateMetadata?: string };
+}): string {
+  const team = fields.team ?? FAKE_TEAM_ID;
+  const payload: Record<string, unknown> = {
+    type: 'block_actions',
+    team: { id: team, domain: 'fake' },
+    user: { id: fields.user, username: fields.user.toLowerCase(), team_id: team },
+    api_app_id: 'A0VMK',
+    token: 'legacy-verification-token',
+    trigger_id: `${Date.now()}.trigger`,
+    actions: [{ type: 'button', action_id: fields.actionId, block_id: 'b', text: { type: 'plain_text', text: 'x' }, value: fields.value, action_ts: `${Date.now() / 1000}` }],
+  };
+  if (fields.homeView) {
+    payload.container = { type: 'view', view_id: 'VHOME' };
+    payload.view = { id: 'VHOME', type: 'home', private_metadata: fields.homeView.privateMetadata ?? '', blocks: [] };
+  } else {
+    const ephemeral = fields.messageTs === undefined;
+    payload.container = {
+      type: 'message',
+      message_ts: fields.messageTs ?? `${Math.floor(Date.now() / 1000)}.000001`,
+      channel_id: fields.channel,
+      is_ephemeral: ephemeral,
+      ...(fields.threadTs ? { thread_ts: fields.threadTs } : {}),
+    };
+    payload.channel = { id: fields.channel, name: 'general' };
+    if (!ephemeral) payload.message = { type: 'message', ts: fields.messageTs, ...(fields.threadTs ? { thread_ts: fields.threadTs } : {}), blocks: [] };
+    if (fields.responseUrl) payload.response_url = fields.responseUrl;
+  }
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** Buttons in recorded blocks: action_id and value (JSON of the core's Action). */
+export function buttonsIn(body: Record<string, unknown>): { actionId: string; label: string; value: string; action: Record<string, unknown> }[] {
+  const blocks = (body.blocks ?? (body.view as { blocks?: unknown } | undefined)?.blocks ?? []) as { type: string; elements?: { type: string; action_id: string; value?: string; text: { text: string } }[] }[];
+  return blocks
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => b.elements ?? [])
+    .filter((e) => e.type === 'button' && typeof e.value === 'string')
+    .map((e) => ({ actionId: e.action_id, label: e.text.text, value: e.value as string, action: JSON.parse(e.value as string) as Record<string, unknown> }));
 }
