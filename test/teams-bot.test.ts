@@ -169,8 +169,44 @@ describe('VmkTeamsBot with TestAdapter', () => {
     expect(JSON.stringify(cardOf(adapter.activeQueue[0]))).toContain('could not read that button');
   });
 
-  it('sends a private notice in a shared conversation as a new message, leaving the card alone', async () => {
-    const notice: Reply = { kind: 'notice', summary: 'Only Ana can answer this one.', blocks: [{ text: 'Only Ana can answer this one.' }], visibility: 'private', replaceOriginal: true };
+  it('shows a private dialog question in a channel in full and updates the clicked card', async () => {
+    const question: Reply = {
+      kind: 'question',
+      title: 'Question 2',
+      summary: 'Question 2: does it need its own kernel?',
+      blocks: [{ text: 'Does it need its own kernel?' }],
+      choices: [{ label: '1. Yes', action: { type: 'answer', dialog: 'd1', owner: 'aad-ana', step: 1, value: 'yes' } }],
+      source: 'Article, section "Isolation"',
+      visibility: 'private',
+      replaceOriginal: true,
+    };
+    const { adapter } = harness(() => [question]);
+    await adapter.receiveActivity(
+      message({ conversation: channelThread as Activity['conversation'], value: { vmk: { type: 'answer', dialog: 'd1', owner: 'aad-ana', step: 0, value: 'no' } }, replyToId: 'card-5' }),
+    );
+    expect(adapter.updates.map((u) => u.id)).toEqual(['card-5']);
+    const card = cardOf(adapter.updates[0]);
+    expect(card.body[0]).toMatchObject({ type: 'TextBlock', text: 'Question 2' });
+    expect(JSON.stringify(card)).toContain('Article, section');
+  });
+
+  it('leaves out "Share in channel": a Teams card is already visible to the conversation', async () => {
+    const done: Reply = {
+      ...answer,
+      kind: 'recommendation',
+      actions: [
+        { label: 'Share in channel', action: { type: 'share', dialog: 'd1', owner: 'aad-ana' } },
+        { label: 'Start over', action: { type: 'start' } },
+      ],
+    };
+    const { adapter } = harness(() => [done]);
+    await adapter.receiveActivity(message({ text: 'x' }));
+    const titles = cardOf(adapter.activeQueue[0]).body.flatMap((e) => (e.type === 'ActionSet' ? e.actions.map((a) => a.title) : []));
+    expect(titles).toEqual(['Start over']);
+  });
+
+  it('sends a private notice in a shared conversation as a new message addressed by name, leaving the card alone', async () => {
+    const notice: Reply = { kind: 'notice', summary: 'Only Ana can answer this one.', blocks: [{ text: 'Only Ana can answer this one.' }], visibility: 'private' };
     const { adapter } = harness(() => [notice]);
     await adapter.receiveActivity(
       message({ from: { id: '29:bob', name: 'Bob', aadObjectId: 'aad-bob' }, conversation: channelThread as Activity['conversation'], value: { vmk: { type: 'start' } }, replyToId: 'card-9' }),

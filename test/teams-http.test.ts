@@ -163,7 +163,7 @@ describe('Teams endpoint (local mode)', () => {
 
   it('sends a private notice in a channel as a short reply addressed by name, never over the card', async () => {
     respond = () => [
-      { kind: 'notice', summary: 'Only the person who started this recommendation can answer it.', blocks: [], visibility: 'private', replaceOriginal: true },
+      { kind: 'notice', summary: 'Only the person who started this recommendation can answer it.', blocks: [], visibility: 'private' },
     ];
     const activity = local(
       teamsActivity('channel-mention', {

@@ -85,6 +85,18 @@ async function withRetry<T>(what: () => Promise<T>, sleep: (ms: number) => Promi
   }
 }
 
+/**
+ * Adjusts a reply to what Teams can do. Teams shows every message to the
+ * whole conversation, so a dialog card is already "shared": the "Share in
+ * channel" button (Slack's way out of an ephemeral message) is left out.
+ */
+export function forTeams(reply: Reply): Reply {
+  const keep = (list: Reply['actions']) => list?.filter((c) => c.action.type !== 'share');
+  const choices = keep(reply.choices);
+  const actions = keep(reply.actions);
+  return { ...reply, ...(choices ? { choices } : {}), ...(actions ? { actions } : {}) };
+}
+
 function errorReply(summary: string): Reply {
   return { kind: 'error', summary, blocks: [{ text: summary }] };
 }
@@ -183,13 +195,15 @@ export class VmkTeamsBot extends ActivityHandler {
     const shared = !isPersonal(activity);
     const buffered = activity.deliveryMode === DeliveryModes.ExpectReplies;
     let updated = false;
-    for (const reply of replies) {
+    for (const original of replies) {
+      const reply = forTeams(original);
       // Teams has no ephemeral messages: a private note in a shared conversation is a short reply addressed by name.
-      const isPrivate = shared && reply.visibility === 'private';
-      const card: CardAttachment = isPrivate ? renderNotice(reply, activity.from?.name) : renderCard(reply);
+      // Private dialog content (questions, the recommendation) is shown in full: only its owner can answer it.
+      const note = shared && reply.visibility === 'private' && (reply.kind === 'notice' || reply.kind === 'error');
+      const card: CardAttachment = note ? renderNotice(reply, activity.from?.name) : renderCard(reply);
       const message = MessageFactory.attachment(card);
       message.summary = reply.summary;
-      if (!isPrivate && reply.replaceOriginal && activity.replyToId && !updated && !buffered) {
+      if (reply.replaceOriginal && activity.replyToId && !updated && !buffered) {
         message.id = activity.replyToId;
         try {
           await withRetry(() => ctx.updateActivity(message), this.sleep, log);
