@@ -65,7 +65,10 @@ export function createAdvisor(knowledge: AdvisorKnowledge, options: AdvisorOptio
 
   /** Picks the next question, or finishes the dialog when nothing could change the verdict. */
   function advance(s: DialogState, now: number): DialogState {
-    const next = s.answers.length >= MAX_QUESTIONS ? undefined : openQuestions(catalog, knownTraits(catalog, s), settledOf(s))[0];
+    const open = s.answers.length >= MAX_QUESTIONS ? [] : openQuestions(catalog, knownTraits(catalog, s), settledOf(s), s.mode === 'guided' ? 2 : 1);
+    // A blank dialog opens with the catalogue's first question; after that the order adapts.
+    const opening = s.answers.length === 0 && s.found.length === 0 ? open.find((o) => o.question.id === catalog.questions[0]?.id) : undefined;
+    const next = opening ?? open[0];
     return next ? { ...s, current: next.question.id, done: false, updatedAt: now } : { ...s, current: null, done: true, updatedAt: now };
   }
 
@@ -269,17 +272,21 @@ export function createAdvisor(knowledge: AdvisorKnowledge, options: AdvisorOptio
       const others = found.filter((f) => !known.has(f.trait) && !forThis.some((x) => x.trait === f.trait));
       if (option) return answer(dialog, option.id, now, false, [...forThis.filter((f) => !option.traits.includes(f.trait)), ...others]);
       if (others.length === 0) return null;
-      // Nothing for this question, but facts for others: keep them and ask again.
       const step = dialog.answers.length;
-      const kept: DialogState = {
-        ...dialog,
-        found: [...dialog.found, ...others.map((f) => ({ trait: f.trait, evidence: f.evidence.slice(0, 500), at: step }))],
-        updatedAt: now,
-      };
+      // Nothing for this question, but facts for others: keep them, then ask
+      // this question again unless they made it moot.
+      const kept = advance(
+        { ...dialog, found: [...dialog.found, ...others.map((f) => ({ trait: f.trait, evidence: f.evidence.slice(0, 500), at: step }))] },
+        now,
+      );
       const r = show(kept, false);
+      const still = kept.current === dialog.current;
       return {
         dialog: kept,
-        replies: [notice(`Noted: ${others.map((f) => `"${f.evidence}"`).join(', ')}. That does not answer this question yet, though.`, [], kept), ...r.replies],
+        replies: [
+          notice(`Noted: ${others.map((f) => `"${f.evidence}"`).join(', ')}.${still ? ' That does not answer this question yet, though.' : ''}`, [], kept),
+          ...r.replies,
+        ],
       };
     },
 

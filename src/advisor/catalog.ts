@@ -33,6 +33,8 @@ const OptionSchema = z.strictObject({
   traits: z.array(id).min(1),
   typed: z.array(z.enum(TYPED)).default([]),
   keywords: z.array(z.string().min(2)).default([]),
+  /** Traits that rule this option out; it then never keeps a question open. */
+  unless: z.array(id).default([]),
 });
 
 const QuestionSchema = z.strictObject({
@@ -126,6 +128,9 @@ function crossCheck(data: AdvisorFile, problems: (path: string, message: string)
     q.options.forEach((o, oi) => {
       if (optionIds.has(o.id)) problems(`questions[${qi}].options[${oi}].id`, `"${o.id}" is used twice in this question`);
       optionIds.add(o.id);
+      o.unless.forEach((t, ti) => {
+        if (!traitIds.has(t)) problems(`questions[${qi}].options[${oi}].unless[${ti}]`, `no trait "${t}" in traits`);
+      });
       o.traits.forEach((t, ti) => {
         const at = traitIds.get(t);
         if (at === undefined) problems(`questions[${qi}].options[${oi}].traits[${ti}]`, `no trait "${t}" in traits`);

@@ -212,10 +212,15 @@ export interface Flip {
   pattern: HybridPatternId | null;
 }
 
+/** The options of `q` that the known traits do not rule out. */
+export function possibleOptions(q: Question, known: string[]): Question['options'] {
+  return q.options.filter((o) => !o.unless.some((t) => known.includes(t)));
+}
+
 /** The options of `q` that would change the current verdict if chosen. */
 export function flipsFor(catalog: Catalog, known: string[], q: Question, current: Evaluation): Flip[] {
   const out: Flip[] = [];
-  for (const option of q.options) {
+  for (const option of possibleOptions(q, known)) {
     const e = evaluate(catalog, [...known, ...option.traits]);
     if (e.verdict !== current.verdict) out.push({ question: q, option, verdict: e.verdict, pattern: e.pattern });
   }
@@ -240,26 +245,38 @@ export function isMoot(q: Question, known: Set<string>): boolean {
 /**
  * Questions still worth asking, best first: not yet answered or covered by
  * known traits, not moot, and with at least one answer that would change the
- * verdict. Ranked by the share of answers that flip it, then by score swing,
- * then by catalogue order.
+ * verdict (depth 1), or that would change it together with one more answer
+ * (depth 2). Ranked by the share of answers that flip it and the score swing,
+ * with a small preference for catalogue order.
  */
-export function openQuestions(catalog: Catalog, known: string[], settled: Set<string>): { question: Question; flips: Flip[]; swing: number }[] {
+export function openQuestions(
+  catalog: Catalog,
+  known: string[],
+  settled: Set<string>,
+  depth: 1 | 2 = 1,
+): { question: Question; flips: Flip[]; swing: number }[] {
   const current = evaluate(catalog, known);
   const knownSet = new Set(known);
+  const candidates = catalog.questions
+    .map((q, order) => ({ q, order }))
+    .filter(({ q }) => !settled.has(q.id) && !isMoot(q, knownSet) && ![...questionTraits(catalog, q)].some((t) => knownSet.has(t)));
   const ranked: { question: Question; flips: Flip[]; swing: number; order: number }[] = [];
-  catalog.questions.forEach((q, order) => {
-    if (settled.has(q.id) || isMoot(q, knownSet)) return;
-    const covered = [...questionTraits(catalog, q)].some((t) => knownSet.has(t));
-    if (covered) return;
+  for (const { q, order } of candidates) {
     const flips = flipsFor(catalog, known, q, current);
-    if (flips.length === 0) return;
+    // With depth 2, a question also stays open when one of its answers plus one other answer would flip the verdict.
+    const pairFlips =
+      flips.length === 0 &&
+      depth === 2 &&
+      possibleOptions(q, known).some((o) =>
+        candidates.some(({ q: q2 }) => q2.id !== q.id && possibleOptions(q2, known).some((o2) => evaluate(catalog, [...known, ...o.traits, ...o2.traits]).verdict !== current.verdict)),
+      );
+    if (flips.length === 0 && !pairFlips) continue;
     ranked.push({ question: q, flips, swing: swing(catalog, known, q, current), order });
-  });
-  ranked.sort((a, b) => {
-    const fa = a.flips.length / a.question.options.length;
-    const fb = b.flips.length / b.question.options.length;
-    return fb - fa || b.swing - a.swing || a.order - b.order;
-  });
+  }
+  // Share of answers that flip the verdict, plus how far the score could move,
+  // plus a small preference for the catalogue's conversational order.
+  const value = (r: (typeof ranked)[number]): number => r.flips.length / r.question.options.length + 2 * r.swing + (catalog.questions.length - r.order) * 0.02;
+  ranked.sort((a, b) => value(b) - value(a) || a.order - b.order);
   return ranked.map(({ question, flips, swing: s }) => ({ question, flips, swing: s }));
 }
 
