@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_MODE_WARNING, mountTeams } from '../adapters/teams/index.js';
+import { isLoopbackServiceUrl } from '../adapters/teams/loopback.js';
 import type { Engine } from '../src/engine.js';
 import type { Logger } from '../src/logger.js';
 import type { InboundMessage, Reply } from '../src/types.js';
@@ -328,5 +329,30 @@ describe('Teams endpoint shutdown', () => {
     expect(connector.calls).toHaveLength(1);
     await new Promise((resolve) => server.close(resolve));
     await connector.close();
+  });
+});
+
+describe('isLoopbackServiceUrl', () => {
+  it.each([
+    ['http://localhost:3978/', true],
+    ['https://LOCALHOST/', true],
+    ['http://127.0.0.1:9/', true],
+    ['http://127.255.1.2/', true],
+    ['http://[::1]:3978/', true],
+    ['http://[::ffff:127.0.0.1]/', true],
+    ['http://[::ffff:10.0.0.1]/', false],
+    ['http://[::2]/', false],
+    ['http://128.0.0.1/', false],
+    ['http://localhost.example/', false],
+    ['http://sub.localhost/', false],
+    ['http://0x7f000001/', true],
+    ['http://2130706433/', true],
+    ['ftp://127.0.0.1/', false],
+    ['http://user@localhost/', false],
+    ['', false],
+    [42, false],
+    [undefined, false],
+  ])('%s -> %s', (url, expected) => {
+    expect(isLoopbackServiceUrl(url)).toBe(expected);
   });
 });
