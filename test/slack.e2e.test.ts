@@ -19,6 +19,7 @@ import {
   postToSlackEndpoint,
   slashCommand,
   startFakeSlack,
+  startFakeSocketMode,
   REVOKED_TOKEN,
   type FakeSlack,
   type RecordedCall,
@@ -510,5 +511,38 @@ describe('the adapter on its own Express app, with an engine that throws', () =>
       code: 'VMK_SLACK_CONFIG',
       message: expect.stringMatching(/SLACK_APP_TOKEN/),
     });
+  });
+});
+
+describe('Socket Mode', () => {
+  it('connects out with the app token, answers events and slash commands, acks every envelope, and disconnects on stop', async () => {
+    const socket = await startFakeSocketMode(fake);
+    const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
+    const handle = await mountSlack(express(), {
+      config: { mode: 'socket', botToken: 'xoxb-own', appToken: 'xapp-1-test', apiUrl: fake.apiUrl },
+      engine: { handle: async (msg) => ({ replies: [{ kind: 'thanks', summary: 'ok', blocks: [{ text: `over the socket: ${msg.text}` }] }] }) },
+      store: await createStore({ kind: 'memory', dataDir: '' }),
+      logger: quiet,
+    });
+    try {
+      await socket.connected();
+      expect(fake.calls.some((c) => c.method === 'apps.connections.open')).toBe(true);
+
+      const dm = uniq('D');
+      const event = JSON.parse(eventCallback({ type: 'message', channel_type: 'im', channel: dm, user: 'U1', text: 'hello socket', ts: ts() })) as unknown;
+      const ack = await socket.push('events_api', event);
+      expect(ack.envelope_id).toMatch(/^env-/);
+      expect(textOf(await fake.waitFor(to(dm)))).toContain('over the socket: hello socket');
+
+      const rid = uniq('sock');
+      const command = Object.fromEntries(new URLSearchParams(slashCommand({ text: 'what about isolation?', user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(rid) })));
+      await socket.push('slash_commands', command);
+      const reply = await fake.waitFor(atUrl(rid));
+      expect(reply.body.response_type).toBe('ephemeral');
+      expect(textOf(reply)).toContain('over the socket: what about isolation?');
+    } finally {
+      await handle.stop();
+      await socket.close();
+    }
   });
 });

@@ -7,9 +7,10 @@
  *   fake.failNext(2, { status: 429, retryAfter: 1 });  // the next two calls are rate limited
  *   await fake.waitFor((c) => c.method === 'chat.postMessage');
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export const FAKE_BOT_USER_ID = 'UBOTVMK';
 export const FAKE_BOT_ID = 'BBOTVMK';
@@ -55,6 +56,8 @@ export interface FakeSlack {
   /** Waits until `count` successful calls match. */
   waitForCount(pred: (c: RecordedCall) => boolean, count: number, timeoutMs?: number): Promise<RecordedCall[]>;
   reset(): void;
+  /** The WebSocket URL `apps.connections.open` returns (Socket Mode). */
+  setConnectionsOpenUrl(url: string): void;
   close(): Promise<void>;
 }
 
@@ -99,6 +102,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: RecordedCall[] = [];
   const attempts: RecordedCall[] = [];
   let failures: { remaining: number; failure: Failure }[] = [];
+  let connectionsOpenUrl: string | null = null;
   const waiters = new Set<() => void>();
 
   const server: Server = createServer((req, res) => {
@@ -159,6 +163,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         case 'chat.update':
           res.end(JSON.stringify({ ok: true, channel: body.channel, ts: body.ts, text: body.text }));
           return;
+        case 'apps.connections.open':
+          res.end(JSON.stringify(connectionsOpenUrl ? { ok: true, url: connectionsOpenUrl } : { ok: false, error: 'socket_mode_not_set_up' }));
+          return;
         case 'views.publish':
           res.end(JSON.stringify({ ok: true, view: { id: 'VFAKE', type: 'home' } }));
           return;
@@ -206,6 +213,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     waitFor: async (pred, timeoutMs) => (await waitForCount(pred, 1, timeoutMs))[0] as RecordedCall,
     waitForCount,
+    setConnectionsOpenUrl(url) {
+      connectionsOpenUrl = url;
+    },
     reset() {
       calls.length = 0;
       attempts.length = 0;
@@ -347,4 +357,126 @@ export function buttonsIn(body: Record<string, unknown>): { actionId: string; la
     .flatMap((b) => b.elements ?? [])
     .filter((e) => e.type === 'button' && typeof e.value === 'string')
     .map((e) => ({ actionId: e.action_id, label: e.text.text, value: e.value as string, action: JSON.parse(e.value as string) as Record<string, unknown> }));
+}
+
+// ---------------------------------------------------------------------------
+// Socket Mode: a minimal WebSocket endpoint (RFC 6455 text frames, ping/pong,
+// close), enough for @slack/socket-mode. `apps.connections.open` on the fake
+// Web API hands out its URL.
+
+export interface FakeSocketMode {
+  /** Resolves when a client has connected and been greeted with `hello`. */
+  connected(timeoutMs?: number): Promise<void>;
+  /** Sends an envelope (`events_api`, `slash_commands`, `interactive`) and resolves with the client's ack. */
+  push(type: 'events_api' | 'slash_commands' | 'interactive', payload: unknown, timeoutMs?: number): Promise<{ envelope_id: string; payload?: unknown }>;
+  close(): Promise<void>;
+}
+
+const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+function wsFrame(opcode: number, data: Buffer): Buffer {
+  const len = data.length;
+  let head: Buffer;
+  if (len < 126) head = Buffer.from([0x80 | opcode, len]);
+  else if (len < 65536) head = Buffer.from([0x80 | opcode, 126, len >> 8, len & 0xff]);
+  else {
+    head = Buffer.alloc(10);
+    head[0] = 0x80 | opcode;
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(len), 2);
+  }
+  return Buffer.concat([head, data]);
+}
+
+/** Starts the WebSocket side and makes `apps.connections.open` on `fake` point at it. */
+export async function startFakeSocketMode(fake: FakeSlack): Promise<FakeSocketMode> {
+  const sockets = new Set<Duplex>();
+  let current: Duplex | null = null;
+  let onConnect: (() => void) | null = null;
+  const acks = new Map<string, (msg: { envelope_id: string; payload?: unknown }) => void>();
+  let envelopeSeq = 0;
+
+  const server = createServer((_req, res) => res.writeHead(426).end());
+  server.on('upgrade', (req, socket) => {
+    const key = req.headers['sec-websocket-key'];
+    if (typeof key !== 'string') {
+      socket.destroy();
+      return;
+    }
+    const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    sockets.add(socket);
+    current = socket;
+    socket.on('close', () => {
+      sockets.delete(socket);
+      if (current === socket) current = null;
+    });
+    let buf = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      for (;;) {
+        if (buf.length < 2) return;
+        const opcode = (buf[0] as number) & 0x0f;
+        const masked = ((buf[1] as number) & 0x80) !== 0;
+        let len = (buf[1] as number) & 0x7f;
+        let offset = 2;
+        if (len === 126) {
+          if (buf.length < 4) return;
+          len = buf.readUInt16BE(2);
+          offset = 4;
+        } else if (len === 127) {
+          if (buf.length < 10) return;
+          len = Number(buf.readBigUInt64BE(2));
+          offset = 10;
+        }
+        const maskLen = masked ? 4 : 0;
+        if (buf.length < offset + maskLen + len) return;
+        const mask = buf.subarray(offset, offset + maskLen);
+        const data = Buffer.from(buf.subarray(offset + maskLen, offset + maskLen + len));
+        if (masked) for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) ^ (mask[i % 4] as number);
+        buf = buf.subarray(offset + maskLen + len);
+        if (opcode === 0x9) socket.write(wsFrame(0xa, data));
+        else if (opcode === 0x8) socket.end(wsFrame(0x8, Buffer.alloc(0)));
+        else if (opcode === 0x1) {
+          const msg = JSON.parse(data.toString('utf8')) as { envelope_id: string; payload?: unknown };
+          acks.get(msg.envelope_id)?.(msg);
+        }
+      }
+    });
+    socket.write(wsFrame(0x1, Buffer.from(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0VMK' }, debug_info: { host: 'fake' } }))));
+    onConnect?.();
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  fake.setConnectionsOpenUrl(`ws://127.0.0.1:${port}/link`);
+
+  return {
+    connected: (timeoutMs = 5_000) =>
+      new Promise<void>((resolve, reject) => {
+        if (current) return resolve();
+        const timer = setTimeout(() => reject(new Error('no Socket Mode client connected')), timeoutMs);
+        onConnect = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }),
+    push: (type, payload, timeoutMs = 5_000) =>
+      new Promise((resolve, reject) => {
+        if (!current) return reject(new Error('no Socket Mode client connected'));
+        const envelope_id = `env-${++envelopeSeq}`;
+        const timer = setTimeout(() => reject(new Error(`envelope ${envelope_id} was not acknowledged`)), timeoutMs);
+        acks.set(envelope_id, (msg) => {
+          clearTimeout(timer);
+          resolve(msg);
+        });
+        const envelope = { envelope_id, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '' };
+        current.write(wsFrame(0x1, Buffer.from(JSON.stringify(envelope))));
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
