@@ -1,0 +1,275 @@
+/**
+ * The composition root: the one place that wires configuration, logger,
+ * knowledge, classifier, advisor, store, turn engine, the HTTP server, the web
+ * playground and the Slack and Teams adapters.
+ *
+ * Start-up order: listen first (so /healthz answers at once), then build the
+ * core and mount the routes; /readyz turns 200 when that is done and the store
+ * answers. Requests that arrive in between wait for the core.
+ */
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHttpApp, type ReadinessReport } from '../adapters/http/app.js';
+import { InflightTracker } from '../adapters/http/inflight.js';
+import { mountPlayground } from '../adapters/web/index.js';
+import type { Advisor } from './advisor/types.js';
+import { describeConfig, describePlatforms, loadConfig, type Config, type StoreKind } from './config.js';
+import { buildEngineCore } from './core.js';
+import type { Engine } from './engine.js';
+import type { Knowledge } from './knowledge/schema.js';
+import { createLogger } from './log.js';
+import type { Logger } from './logger.js';
+import type { Nlu } from './nlu/types.js';
+import { createStore } from './store/index.js';
+import type { StateStore } from './store/types.js';
+
+export interface CoreOverrides {
+  /** A logger to use instead of the one built from config.log. */
+  logger?: Logger;
+  /** Another store kind than the configured one (tests use 'memory'). */
+  storeKind?: StoreKind;
+  /** A ready-made store (tests wrap one to simulate an outage). */
+  store?: StateStore;
+  /** The engine's and store's clock. */
+  now?: () => number;
+}
+
+export interface ServerOverrides extends CoreOverrides {
+  /** Passed to the Teams adapter: the parameterized Bot Framework auth settings (tests with a local JWKS). */
+  teamsAuthOverrides?: Record<string, string>;
+  /** Wraps the engine the HTTP routes and adapters call (tests inject slow or failing turns). */
+  wrapEngine?: (engine: Engine) => Engine;
+}
+
+export interface Core {
+  knowledge: Knowledge;
+  nlu: Nlu;
+  advisor: Advisor;
+  store: StateStore;
+  engine: Engine;
+  logger: Logger;
+}
+
+/** Builds the platform-neutral core: knowledge, classifier, advisor, store and engine. */
+export async function buildCore(config: Config, overrides: CoreOverrides = {}): Promise<Core> {
+  const logger = overrides.logger ?? (await createLogger(config.log));
+  const store =
+    overrides.store ??
+    (await createStore({
+      kind: overrides.storeKind ?? config.store.kind,
+      dataDir: config.store.dataDir,
+      redisUrl: config.store.redisUrl,
+      now: overrides.now,
+      logger: logger.child({ component: 'store' }),
+    }));
+  try {
+    const core = buildEngineCore({ store, logger, dialogTtlMs: config.dialogTtlMs, now: overrides.now });
+    return { ...core, logger };
+  } catch (err) {
+    if (!overrides.store) await store.close().catch(() => {});
+    throw err;
+  }
+}
+
+export interface RunningServer {
+  /** Base URL, e.g. http://localhost:3978 (no trailing slash). */
+  url: string;
+  port: number;
+  /** Resolves when the core is built and every adapter is mounted; rejects when start-up failed. */
+  ready: Promise<void>;
+  /** The core once ready (tests reach the store through it). */
+  core(): Core | null;
+  logger: Logger;
+  /** Graceful stop: refuse new work, finish in-flight turns (bounded by shutdownGraceMs), close adapters and the store. */
+  close(): Promise<void>;
+}
+
+interface Stoppable {
+  name: string;
+  stop(): Promise<void>;
+}
+
+function publicUrl(server: Server, host: string): { url: string; port: number } {
+  const addr = server.address() as AddressInfo;
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '';
+  const shown = wildcard ? 'localhost' : addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return { url: `http://${shown}:${addr.port}`, port: addr.port };
+}
+
+/** Reports whether `work` finished within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Starts the HTTP server and builds everything behind it. */
+export async function startServer(config: Config, overrides: ServerOverrides = {}): Promise<RunningServer> {
+  const logger = overrides.logger ?? (await createLogger(config.log));
+  const tracker = new InflightTracker();
+  let core: Core | null = null;
+  const stoppables: Stoppable[] = [];
+
+  let markReady!: () => void;
+  let markFailed!: (err: unknown) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    markFailed = reject;
+  });
+  ready.catch(() => {});
+
+  const readiness = async (): Promise<ReadinessReport> => {
+    const checks = { knowledge: false, classifier: false, store: false };
+    if (!core) return { ready: false, reason: 'starting: the knowledge base and classifier are not loaded yet', checks };
+    checks.knowledge = true;
+    checks.classifier = true;
+    try {
+      const ok = await within(core.store.ping(), 2_000);
+      if (!ok) return { ready: false, reason: `the ${core.store.kind} store did not answer a ping within 2 s`, checks };
+      checks.store = true;
+    } catch (err) {
+      return { ready: false, reason: `the ${core.store.kind} store is unreachable: ${err instanceof Error ? err.message : String(err)}`, checks };
+    }
+    return { ready: true, checks };
+  };
+
+  const http = createHttpApp({ logger, readiness, whenReady: ready, tracker });
+  const server = createServer({ keepAliveTimeout: 5_000 }, http.app);
+  server.listen(config.server.port, config.server.host);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([err]) => {
+      const e = err as NodeJS.ErrnoException;
+      const hint =
+        e.code === 'EADDRINUSE'
+          ? `port ${config.server.port} is already in use; stop the other process or set PORT to a free port`
+          : e.code === 'EACCES'
+            ? `no permission to listen on port ${config.server.port}; use a port above 1023`
+            : e.message;
+      throw new Error(`vmk cannot listen on ${config.server.host}:${config.server.port}: ${hint}`, { cause: err });
+    }),
+  ]);
+  const { url, port } = publicUrl(server, config.server.host);
+
+  // Build the core and mount everything behind the readiness gate.
+  void (async () => {
+    try {
+      const built = await buildCore(config, { ...overrides, logger });
+      // Turns are tracked so a graceful stop waits for them, including work done after an early ack.
+      const inner = overrides.wrapEngine ? overrides.wrapEngine(built.engine) : built.engine;
+      const engine: Engine = { handle: (msg) => tracker.track(() => inner.handle(msg)) };
+      const wired: Core = { ...built, engine };
+      stoppables.push({ name: 'store', stop: () => built.store.close() });
+
+      mountPlayground(http.routes, { engine, logger, maxBodyBytes: config.server.maxBodyBytes });
+
+      if (config.slack) {
+        const { mountSlack } = await import('../adapters/slack/index.js');
+        const slack = await mountSlack(http.routes, { config: config.slack, engine, store: built.store, logger: logger.child({ platform: 'slack' }) });
+        stoppables.unshift({ name: 'slack', stop: () => slack.stop() });
+      }
+      const { mountTeams } = await import('../adapters/teams/index.js');
+      const teams = await mountTeams(http.routes, {
+        config: config.teams,
+        engine,
+        logger: logger.child({ platform: 'teams' }),
+        maxBodyBytes: config.server.maxBodyBytes,
+        shutdownGraceMs: config.server.shutdownGraceMs,
+        claim: (id, ttlMs) => built.store.claimEvent(id, ttlMs),
+        ...(overrides.teamsAuthOverrides ? { authOverrides: overrides.teamsAuthOverrides } : {}),
+      });
+      stoppables.unshift({ name: 'teams', stop: () => teams.stop() });
+
+      core = wired;
+      markReady();
+    } catch (err) {
+      markFailed(err);
+    }
+  })();
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const started = performance.now();
+      http.startDraining();
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // A start-up still in progress gets the grace period to finish, so what it opened is closed below.
+      await within(ready.catch(() => {}), config.server.shutdownGraceMs);
+      const drained = await tracker.drain(config.server.shutdownGraceMs);
+      if (!drained) logger.warn({ inflight: tracker.count, graceMs: config.server.shutdownGraceMs }, 'shutdown grace period over; dropping unfinished work');
+      server.closeAllConnections();
+      await serverClosed;
+      for (const s of stoppables) {
+        try {
+          const stopped = await within(s.stop(), 5_000);
+          if (!stopped) logger.warn({ component: s.name }, 'did not stop within 5 s');
+        } catch (err) {
+          logger.error({ component: s.name, err }, 'error while stopping');
+        }
+      }
+      logger.info({ ms: Math.round(performance.now() - started), drained }, 'vmk stopped');
+    })();
+    return closing;
+  };
+
+  return { url, port, ready, core: () => core, logger, close };
+}
+
+/**
+ * `vmk serve`: reads the configuration (environment and .env), starts the
+ * server, reports what is on, and stops gracefully on SIGTERM or SIGINT.
+ * Resolves once the server is ready; the process then keeps running.
+ */
+export async function main(): Promise<RunningServer> {
+  const config = loadConfig();
+  const logger = await createLogger(config.log);
+  logger.info({ config: describeConfig(config) }, 'configuration');
+
+  const server = await startServer(config, { logger });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, graceMs: config.server.shutdownGraceMs }, 'stopping: finishing in-flight turns');
+    const hardStop = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.server.shutdownGraceMs + 15_000);
+    hardStop.unref();
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  });
+
+  try {
+    await server.ready;
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  for (const p of describePlatforms(config)) logger.info({ platform: p.platform, on: p.on }, p.message);
+  // Last, so it is the line a person sees.
+  logger.info({ url: `${server.url}/`, msSinceProcessStart: Math.round(performance.now()) }, `vmk is ready. Playground: ${server.url}/`);
+  return server;
+}
