@@ -18,7 +18,7 @@ const prose = z.string().trim().min(10, 'write at least a short sentence');
 const section = z.enum(SECTION_IDS);
 const score = z.number().min(-1).max(1);
 
-export const GATES = ['os', 'vendor', 'isolation', 'live_migration', 'realtime', 'hardware', 'split'] as const;
+export const GATES = ['os', 'vendor', 'isolation', 'live_migration', 'realtime', 'hardware', 'split', 'kubevirt'] as const;
 export type Gate = (typeof GATES)[number];
 export const TYPED = ['yes', 'no', 'mostly'] as const;
 

@@ -31,6 +31,7 @@ export interface FiredGate {
 export type DecidedBy =
   | 'realtime'
   | 'split_signal'
+  | 'kubevirt_signal'
   | 'split_components'
   | 'isolation_sandbox'
   | 'isolation_vm'
@@ -113,6 +114,11 @@ export function evaluate(catalog: Catalog, traitIds: Iterable<string>): Evaluati
   if ((g = gate('realtime'))) {
     verdict = 'vm';
     decidedBy = 'realtime';
+    decidingGate = g;
+  } else if ((g = gate('kubevirt'))) {
+    verdict = 'hybrid';
+    pattern = 'kubevirt';
+    decidedBy = 'kubevirt_signal';
     decidingGate = g;
   } else if ((g = gate('split'))) {
     verdict = 'hybrid';

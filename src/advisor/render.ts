@@ -94,6 +94,8 @@ export function decisionText(ctx: RenderContext, e: Evaluation): string {
       return `A hard constraint (${gateName}) rules out plain shared-kernel containers, yet the rest of the workload pulls towards Kubernetes, so the answer combines both. ${score}`;
     case 'gate_kubevirt':
       return `A hard constraint (${gateName}) keeps this workload in a virtual machine, while the team leans towards Kubernetes, so the VM can be run under Kubernetes. ${score}`;
+    case 'kubevirt_signal':
+      return `The aim is to run virtual machines under Kubernetes (${gateName}), one control plane for VMs and containers. ${score}`;
     case 'split_signal':
       return `Parts of the estate belong on different platforms (${gateName}), so each part goes where it fits. ${score}`;
     case 'split_components':
