@@ -1,0 +1,422 @@
+/**
+ * Language understanding for vmk: text in, intent + topic + platform out.
+ *
+ * Pipeline for one message:
+ *  1. normalise (markup, emoji, invisible characters, slang; see normalize.ts)
+ *  2. fix typos in words of 5+ letters against the training vocabulary
+ *  3. gazetteer: platform and topic names become slot tokens (gazetteer.ts)
+ *  4. rules that need no statistics: nothing recognisable -> out_of_scope;
+ *     tool/operations questions (kubectl, helm, install, error, pricing) ->
+ *     out_of_scope unless the sentence compares the platforms; short
+ *     follow-ups ("and for VMs?", "what about security?") resolved with the
+ *     conversation context
+ *  5. otherwise the trained scorer (naive Bayes + TF-IDF neighbours) ranks the
+ *     intents, and low scores are rejected as out_of_scope
+ *
+ * The decision rule the engine applies to a Classification:
+ *  - `intent === 'out_of_scope'`: the fallback answer (classify already
+ *    rejected everything below ACCEPT_BELOW, see THRESHOLDS).
+ *  - `alternative` present: ask "Did you mean <intent> or <alternative.intent>?".
+ *    It is only ever set when both intents are in scope, `confidence` is below
+ *    CLARIFY_BELOW, and either the two scores are within
+ *    THRESHOLDS.clarifyMargin or the top score is below THRESHOLDS.accept (a
+ *    message that names a platform or topic is kept, not rejected, then).
+ *  - otherwise answer `intent` with `topic`/`topics`/`platform`.
+ */
+import type { Knowledge } from '../knowledge/schema.js';
+import type { ConversationState } from '../store/types.js';
+import { INTENTS, type Classification, type IntentId, type Side, type Topic } from '../types.js';
+import type { Nlu } from './types.js';
+import { trainScorer, type TrainingExample } from './classifier.js';
+import { createGazetteer, SLOT_PLATFORM, SLOT_TOPIC, stem, type GazetteerResult } from './gazetteer.js';
+import { createNormalizer } from './normalize.js';
+import { createTypoCorrector } from './typo.js';
+
+export const THRESHOLDS = {
+  /** Below this combined score the best in-scope intent is rejected as out_of_scope. */
+  accept: 0.3,
+  /** ...unless the message is at least this similar to a training sentence of that intent. */
+  familiar: 0.55,
+  /** Top two in-scope intents closer than this are ambiguous. */
+  clarifyMargin: 0.12,
+} as const;
+
+/** The engine asks a clarifying question when `alternative` is present and confidence is below this. */
+export const CLARIFY_BELOW = 0.6;
+
+/** Words that carry no content of their own (kept as classifier features, ignored by the rules). */
+const STOP = new Set(
+  `a an the is are am was were be been being do does did done to of in on at for with by from as and or but if so
+  it its this that these those there here i me my mine we us our ours you your yours he she they them their his her
+  what which who whom whose when where why how can could would should will shall may might must
+  not no yes just really very too also then than about into over under up down out more most less some any all
+  each both either neither one ones other such own same again further once ?
+  please okay ok um uh oh ah hmm well hey hi hello yo like get got go going want wanna know tell say said make
+  thing things stuff lot lots much many way ways now right`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** Grammar words that never count as content for the "nothing recognisable" rule. */
+const FUNCTION_WORDS = new Set(
+  `a an the is are am was were be been being to of in on at for with by from as and or but if it its this that these
+  those there here i me my we us our you your he she they them their his her ? not no yes just so very too also then
+  than some any all um uh oh ah hmm`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** Words that open or close a message without changing its meaning ("hi, ...", "..., thanks"). */
+const COURTESY = new Set(
+  `hi hello hey heya hiya yo morning good afternoon evening there team all folks guys everyone bot vmk
+  thanks thank you cheers ok okay cool great nice awesome perfect so um uh well also oh ah please quick question`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** Words a short follow-up may contain besides the entity ("and what about the VMs then?"). */
+const FOLLOW_UP = new Set(
+  `and what about how for on in with the a then same question regarding re side case ? or now ok okay so also
+  using use run running tell me compare compared vs versus is are it its does do that this those these`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** Operating a specific tool, fixing errors, prices: not covered by the article. */
+const OPS_WORDS = new Set(
+  `kubectl kubeadm helm chart charts install installing installed installation setup configure configuring
+  error errors exception crashloopbackoff imagepullbackoff oomkilled stacktrace traceback
+  price prices pricing priced invoice billing license licence licensing quota
+  dockerfile yaml yml manifest terraform ansible ssh syntax
+  certification certified exam salary salaries tutorial course
+  troubleshoot troubleshooting debug debugging fix broken crash crashing fails failing failed reboot rebooting`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** Words that make a sentence a comparison (which keeps OPS_WORDS from rejecting it). */
+const COMPARE_WORDS = new Set(
+  'compare compared comparison comparing versus vs difference differences differ than better worse cheaper or which instead rather'
+    .split(/\s+/),
+);
+
+/** Words that mark the platform right after them as the one not wanted ("rather than VMs"). */
+const NEGATORS = new Set('not than instead over without vs versus avoid off like'.split(/\s+/));
+
+/** Intents that answer from the article (as opposed to small talk and help). */
+const DOMAIN = new Set<IntentId>(['ask_topic', 'ask_platform', 'compare_overview', 'ask_guidance', 'start_advice', 'review_workload']);
+
+const IN_SCOPE = new Set<IntentId>(INTENTS.filter((i) => i !== 'out_of_scope'));
+
+type Context = ConversationState['context'];
+
+export interface NluKnowledge {
+  lexicon: Knowledge['lexicon'];
+  intents: Knowledge['intents'];
+}
+
+interface Analysis {
+  tokens: string[];
+  g: GazetteerResult;
+}
+
+/** Trains once from the knowledge base's intents and lexicon. */
+/** Why a message was classified the way it was (for `vmk classify --explain` and tests). */
+export interface Explanation {
+  tokens: string[];
+  slotted: string[];
+  /** Which step decided: a rule name, or "scorer". */
+  decidedBy: 'empty' | 'nothing-known' | 'tool-question' | 'follow-up' | 'scorer' | 'rejected';
+  /** The scorer's top intents (absent when a rule decided first). */
+  ranking?: { intent: IntentId; score: number }[];
+  vetoed?: IntentId[];
+  nearest?: number;
+}
+
+export interface NluEngine extends Nlu {
+  explain(text: string, context?: Context): { classification: Classification; explanation: Explanation };
+}
+
+export function createNlu(knowledge: NluKnowledge): NluEngine {
+  const normalizer = createNormalizer(knowledge.lexicon.slang);
+  const tokenize = (t: string): string[] => normalizer.tokens(t);
+  const gazetteer = createGazetteer(knowledge.lexicon, tokenize);
+
+  // Vocabulary for typo correction: every training word and every surface form word.
+  const tokenized = knowledge.intents.map((f) => ({ id: f.id, examples: f.examples.map(tokenize) }));
+  const frequency = new Map<string, number>();
+  for (const f of tokenized) for (const ex of f.examples) for (const w of ex) frequency.set(w, (frequency.get(w) ?? 0) + 1);
+  for (const w of gazetteer.words) frequency.set(w, (frequency.get(w) ?? 0) + 3);
+  const knownStems = new Set([...frequency.keys()].map(stem));
+  const typos = createTypoCorrector(frequency, (w) => knownStems.has(stem(w)));
+
+  // Content words: what the in-scope intents talk about.
+  const content = new Set<string>();
+  for (const w of gazetteer.words) if (!FUNCTION_WORDS.has(w)) content.add(stem(w));
+  for (const f of tokenized) {
+    if (f.id === 'out_of_scope') continue;
+    for (const ex of f.examples) for (const w of ex) if (!FUNCTION_WORDS.has(w) && !/^\d+$/.test(w)) content.add(stem(w));
+  }
+
+  const analyseTokens = (raw: string[]): Analysis => {
+    const tokens = dropAddress(raw).map((w) => typos.correct(w));
+    return { tokens, g: gazetteer.annotate(tokens) };
+  };
+  const analyse = (text: string): Analysis => analyseTokens(tokenize(text));
+
+  const examples: TrainingExample[] = [];
+  for (const f of tokenized) {
+    for (const ex of f.examples) {
+      const { g } = analyseTokens(ex);
+      if (g.slotted.length > 0) examples.push({ slotted: g.slotted, intent: f.id });
+    }
+  }
+  const scorer = trainScorer(examples);
+
+  function decide(text: string, context: Context, trace: Explanation): Classification {
+      const { tokens, g } = analyse(typeof text === 'string' ? text : '');
+      trace.tokens = tokens;
+      trace.slotted = g.slotted;
+      const base = { text: typeof text === 'string' ? text : '', topics: g.topics } as const;
+      const result = (intent: IntentId, confidence: number, extra: Partial<Classification> = {}): Classification => ({
+        ...base,
+        intent,
+        topic: intent === 'out_of_scope' ? null : (g.topics[0] ?? null),
+        platform: intent === 'out_of_scope' ? null : pickPlatform(tokens, g),
+        confidence: round(confidence),
+        ...extra,
+      });
+
+      // 1. Nothing recognisable at all.
+      const hasEntity = g.matches.length > 0;
+      const known = tokens.filter((w) => !FUNCTION_WORDS.has(w) && content.has(stem(w)));
+      if (!hasEntity && known.length === 0) {
+        trace.decidedBy = tokens.length === 0 ? 'empty' : 'nothing-known';
+        return result('out_of_scope', 0.95);
+      }
+
+      // 2. Tool and operations questions, unless the sentence compares the platforms.
+      const distinctPlatforms = new Set(g.platforms);
+      const comparing = distinctPlatforms.size > 1 || tokens.some((t) => COMPARE_WORDS.has(t));
+      if (!comparing && tokens.some((t) => OPS_WORDS.has(t))) {
+        trace.decidedBy = 'tool-question';
+        return result('out_of_scope', 0.9);
+      }
+
+      // 2b. A platform compared with something the article does not cover ("docker vs podman").
+      if (distinctPlatforms.size === 1 && comparesWithUnknown(g.slotted, (w) => !FUNCTION_WORDS.has(w) && !content.has(stem(w)))) {
+        trace.decidedBy = 'tool-question';
+        return result('out_of_scope', 0.8);
+      }
+
+      // 3. Short follow-ups made only of entities and filler words.
+      const core = trimCourtesy(g.slotted);
+      const rest = core.filter((t) => !FOLLOW_UP.has(t));
+      if (rest.length > 0 && rest.every((t) => t === SLOT_PLATFORM || t === SLOT_TOPIC)) {
+        trace.decidedBy = 'follow-up';
+        const platform = pickPlatform(tokens, g);
+        if (g.topics.length > 0) {
+          return result('ask_topic', 0.9, { topic: g.topics[0] ?? null, platform });
+        }
+        if (distinctPlatforms.size === 1 && platform) {
+          if (context.lastIntent === 'ask_topic' && context.lastTopic) {
+            return result('ask_topic', 0.85, { topic: context.lastTopic, topics: [context.lastTopic], platform });
+          }
+          return result('ask_platform', 0.85, { platform });
+        }
+        if (distinctPlatforms.size > 1 && rest.length > 1) {
+          if (context.lastIntent === 'ask_topic' && context.lastTopic) {
+            return result('ask_topic', 0.8, { topic: context.lastTopic, topics: [context.lastTopic], platform: null });
+          }
+          return result('compare_overview', 0.85, { platform: null });
+        }
+      }
+
+      // 4. The trained scorer, with vetoes for intents the message cannot be.
+      const scored = scorer.score(core.length > 0 ? core : g.slotted);
+      const unknown = tokens.filter((w) => !FUNCTION_WORDS.has(w) && !content.has(stem(w)) && !/^\d/.test(w));
+      const contentTokens = tokens.filter((w) => !FUNCTION_WORDS.has(w) && !/^\d/.test(w));
+      const unknownShare = contentTokens.length === 0 ? 0 : unknown.length / contentTokens.length;
+      const veto = (intent: IntentId, score: number): boolean => {
+        // A workload review needs a workload: someone's own system or concrete figures.
+        if (intent === 'review_workload') return !describesOwnWorkload(tokens);
+        // Small talk and help are short and use familiar words; "who are you voting for" is neither.
+        // (A short message that opens with the word itself, "thanks a bunch", "hey y'all", stands.)
+        if (intent === 'help' || intent === 'greeting' || intent === 'thanks') {
+          return unknown.length > 0 && score < 0.75 && !(tokens.length <= 3 && SOCIAL_OPENERS.has(tokens[0] as string));
+        }
+        // "docker vs podman": a comparison with something the article does not cover.
+        if (intent === 'compare_overview') return distinctPlatforms.size < 2 && unknown.length > 0 && !hasTopicFreeCompareWord(tokens);
+        // A domain question with no platform or topic in it, made largely of
+        // words vmk has never seen ("who are you voting for"), is not one.
+        if (!hasEntity && DOMAIN.has(intent)) return unknownShare >= 0.34;
+        return false;
+      };
+      const kept = scored.ranking.filter((r) => r.intent === 'out_of_scope' || !veto(r.intent, r.score));
+      // Renormalise over what is left, so a vetoed intent's share goes to the others.
+      const keptMass = kept.reduce((sum, r) => sum + r.score, 0) || 1;
+      const ranking = kept.map((r) => ({ intent: r.intent, score: r.score / keptMass }));
+      trace.decidedBy = 'scorer';
+      trace.ranking = scored.ranking.slice(0, 4).map((r) => ({ intent: r.intent, score: round(r.score) }));
+      trace.vetoed = scored.ranking.filter((r) => !kept.includes(r)).map((r) => r.intent);
+      trace.nearest = round(scored.nearest);
+      const [first, second] = ranking;
+      if (!first) return result('out_of_scope', 0.5);
+      let intent = first.intent;
+      let confidence = first.score;
+      if (intent === 'out_of_scope') {
+        return result('out_of_scope', Math.min(0.95, confidence));
+      }
+      const familiar = scored.nearestIntent === intent && scored.nearest >= THRESHOLDS.familiar;
+      // A low score is rejected unless the message names a platform or topic
+      // and has no word vmk does not know: then it stays, with its low
+      // confidence, and the engine asks which of the top two was meant.
+      if (confidence < THRESHOLDS.accept && !familiar && !(hasEntity && unknown.length === 0)) {
+        trace.decidedBy = 'rejected';
+        return result('out_of_scope', Math.min(0.95, 1 - confidence));
+      }
+
+      let topic: Topic | null = g.topics[0] ?? null;
+      let topics = g.topics;
+      let platform = pickPlatform(tokens, g);
+
+      if (intent === 'ask_topic') {
+        if (!topic && context.lastTopic) {
+          topic = context.lastTopic;
+          topics = [topic];
+        }
+        if (!topic) {
+          // A topic question with no recognisable topic: answer the nearest
+          // broader question, unless it is about something vmk does not know.
+          if (unknown.length > 0 && !platform) {
+            trace.decidedBy = 'rejected';
+            return result('out_of_scope', 0.6);
+          }
+          intent = platform ? 'ask_platform' : 'compare_overview';
+          confidence *= 0.8;
+        }
+      }
+      if (intent === 'ask_platform' && !platform) {
+        if (distinctPlatforms.size > 1) {
+          // Both named on an equal footing: that is the comparison.
+          intent = 'compare_overview';
+        } else if (distinctPlatforms.size === 0 && context.lastPlatform) platform = context.lastPlatform;
+        else if (distinctPlatforms.size === 0) {
+          // "what are the downsides?" with nothing to go on: the overview of both;
+          // "how does istio work": something else entirely.
+          if (unknown.length > 0) {
+            trace.decidedBy = 'rejected';
+            return result('out_of_scope', 0.6);
+          }
+          intent = 'compare_overview';
+          confidence *= 0.8;
+        }
+      }
+
+      const extra: Partial<Classification> = { topic, topics, platform };
+      if (
+        second &&
+        IN_SCOPE.has(second.intent) &&
+        second.intent !== intent &&
+        (first.score - second.score < THRESHOLDS.clarifyMargin || first.score < THRESHOLDS.accept) &&
+        confidence < CLARIFY_BELOW
+      ) {
+        extra.alternative = { intent: second.intent, confidence: round(second.score) };
+      }
+      return result(intent, confidence, extra);
+  }
+
+  const blank = (): Explanation => ({ tokens: [], slotted: [], decidedBy: 'scorer' });
+  return {
+    classify(text: string, context: Context = {}): Classification {
+      return decide(text, context ?? {}, blank());
+    },
+    explain(text: string, context: Context = {}) {
+      const explanation = blank();
+      const classification = decide(text, context ?? {}, explanation);
+      return { classification, explanation };
+    },
+  };
+}
+
+/** First-person ownership ("we run", "our app", "my team") or concrete figures ("15 year old", "2k rps"). */
+const OWNERS = new Set('we our ours weve were currently workload setup stack'.split(' '));
+/** "my" marks a workload only before a workload noun ("my app", not "my laptop"). */
+const MY_THINGS = /^(?:apps?|applications?|services?|workloads?|team|company|org|organi[sz]ation|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|business|startup|customers?|clients?|users?|data)$/;
+const SOCIAL_OPENERS = new Set('hi hello hey hiya heya thanks thank cheers help'.split(' '));
+const FIGURE_UNITS = /^(?:years?|yrs?|yo|rps|qps|requests?|req|users?|people|engineers?|devs?|developers?|sysadmins?|vms?|servers?|nodes?|services?|microservices?|apps?|applications?|tenants?|gb|tb|mb|cores?|cpus?|gpus?|min|minutes?|hours?|instances?|clusters?|teams?|customers?|stores?|sites?|k|m)$/;
+
+function describesOwnWorkload(tokens: string[]): boolean {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as string;
+    if (OWNERS.has(t)) return true;
+    if ((t === 'my' || t === 'mine') && tokens.slice(i + 1, i + 4).some((n) => MY_THINGS.test(n))) return true;
+    // "I run / I have / I maintain", but not "can I run".
+    if (t === 'i' && /^(?:have|run|host|maintain|manage|own|operate|got|am|build|deploy|support)$/.test(tokens[i + 1] ?? '') && !/^(?:can|could|should|would|do|will|shall|may|might)$/.test(tokens[i - 1] ?? '')) {
+      return true;
+    }
+    if (/^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
+    if (/^\d+(?:gb|tb|k|m|x|rps)$/.test(t)) return true;
+  }
+  return false;
+}
+
+const JOINERS = new Set(['and', 'or', 'vs', 'versus', 'than', 'between', 'to', 'with']);
+
+/** "docker and podman", "nomad vs k8s": a platform slot joined to a word vmk does not know. */
+function comparesWithUnknown(slotted: string[], isUnknown: (w: string) => boolean): boolean {
+  for (let i = 0; i < slotted.length; i++) {
+    if (slotted[i] !== SLOT_PLATFORM) continue;
+    const after = slotted[i + 1];
+    const next = slotted[i + 2];
+    if (after && JOINERS.has(after) && after !== 'to' && after !== 'with' && next && isUnknown(next)) return true;
+    const before = slotted[i - 1];
+    const prev = slotted[i - 2];
+    if (before && (before === 'and' || before === 'or' || before === 'vs' || before === 'versus') && prev && isUnknown(prev)) return true;
+  }
+  return false;
+}
+
+/** "What's the difference?" compares the platforms even with an unfamiliar word in it. */
+function hasTopicFreeCompareWord(tokens: string[]): boolean {
+  return tokens.some((t) => t === 'overall' || t === 'summary' || t === 'summarize' || t === 'summarise');
+}
+
+function round(x: number): number {
+  return Math.max(0, Math.min(1, Math.round(x * 1000) / 1000));
+}
+
+/** "vmk, what is k8s?" / "hey vmk": the bot's own name is an address, not content. */
+function dropAddress(tokens: string[]): string[] {
+  if (tokens.length < 2) return tokens;
+  return tokens.filter((t, i) => t !== 'vmk' || (i > 0 && !COURTESY.has(tokens[i - 1] as string)));
+}
+
+/** Drops greetings and thanks around a real question ("hi! what is k8s? thanks"). */
+function trimCourtesy(slotted: string[]): string[] {
+  const meaningful = (ts: string[]): number => ts.filter((t) => !STOP.has(t) && !COURTESY.has(t)).length;
+  let start = 0;
+  let end = slotted.length;
+  while (start < end && COURTESY.has(slotted[start] as string) && meaningful(slotted.slice(start + 1, end)) >= 2) start++;
+  while (end > start && (COURTESY.has(slotted[end - 1] as string) || slotted[end - 1] === '?') && meaningful(slotted.slice(start, end - 1)) >= 2) end--;
+  return slotted.slice(start, end);
+}
+
+/**
+ * The platform a message is about: the only one named, or, when both are
+ * named, the first one not negated ("kubernetes rather than VMs" -> kubernetes).
+ * Null when both are named on an equal footing.
+ */
+function pickPlatform(tokens: string[], g: GazetteerResult): Side | null {
+  const distinct = [...new Set(g.platforms)];
+  if (distinct.length === 0) return null;
+  if (distinct.length === 1) return distinct[0] ?? null;
+  const negated = new Set<Side>();
+  for (const m of g.matches) {
+    if (m.entity.kind !== 'platform') continue;
+    const before = tokens.slice(Math.max(0, m.start - 2), m.start);
+    if (before.some((t) => NEGATORS.has(t))) negated.add(m.entity.value);
+  }
+  const wanted = distinct.filter((p) => !negated.has(p));
+  return wanted.length === 1 ? (wanted[0] ?? null) : null;
+}

@@ -1,0 +1,92 @@
+/**
+ * Typo correction with a delete-1 index (symmetric delete): every vocabulary
+ * word is indexed under itself and each form with one letter removed. A typed
+ * word is looked up the same way, which finds words one insertion, deletion,
+ * substitution or adjacent swap away in a handful of map lookups.
+ *
+ * Only words of MIN_LENGTH or more letters are corrected: short words are too
+ * easy to turn into another real word ("vm" -> "vms", "pod" -> "pot").
+ */
+
+export const MIN_TYPO_LENGTH = 5;
+
+export interface TypoCorrector {
+  /** The vocabulary word a typed word most likely meant, or the word itself. */
+  correct(word: string): string;
+  has(word: string): boolean;
+}
+
+function deletes(word: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < word.length; i++) out.push(word.slice(0, i) + word.slice(i + 1));
+  return out;
+}
+
+/** `frequency` ranks candidates: the more common vocabulary word wins a tie. */
+export function createTypoCorrector(frequency: Map<string, number>, isKnown: (word: string) => boolean = () => false): TypoCorrector {
+  const index = new Map<string, string[]>();
+  const add = (key: string, word: string): void => {
+    const list = index.get(key);
+    if (!list) index.set(key, [word]);
+    else if (!list.includes(word)) list.push(word);
+  };
+  for (const word of frequency.keys()) {
+    if (word.length < MIN_TYPO_LENGTH - 1 || !/^[a-z]+$/.test(word)) continue;
+    add(word, word);
+    for (const d of deletes(word)) add(d, word);
+  }
+  const cache = new Map<string, string>();
+
+  function lookup(word: string): string {
+    if (frequency.has(word) || !/^[a-z]+$/.test(word)) return word;
+    // Stretched words: "heyyy" -> "hey", "sooo cool" -> "so".
+    if (/(.)\1\1/.test(word)) {
+      for (const squeezed of [word.replace(/(.)\1{2,}/g, '$1$1'), word.replace(/(.)\1{2,}/g, '$1')]) {
+        if (frequency.has(squeezed)) return squeezed;
+      }
+      const two = word.replace(/(.)\1{2,}/g, '$1$1');
+      if (two.length >= MIN_TYPO_LENGTH) return lookup(two);
+    }
+    if (word.length < MIN_TYPO_LENGTH || isKnown(word)) return word;
+    const candidates = new Map<string, number>();
+    const consider = (list: string[] | undefined, distance: number): void => {
+      if (!list) return;
+      for (const w of list) {
+        const prev = candidates.get(w);
+        if (prev === undefined || distance < prev) candidates.set(w, distance);
+      }
+    };
+    // The typed word lacks a letter (it is a delete of a vocabulary word).
+    consider(index.get(word)?.filter((w) => w.length === word.length + 1), 1);
+    for (const d of deletes(word)) {
+      // One letter too many.
+      if (frequency.has(d) && d.length >= MIN_TYPO_LENGTH - 1) consider([d], 1);
+      // One letter changed, or two adjacent letters swapped.
+      consider(index.get(d)?.filter((w) => w.length === word.length), 1);
+    }
+    let best = word;
+    let bestScore = -Infinity;
+    for (const [w, dist] of candidates) {
+      // Same first letter is the strongest hint for a typo; then frequency.
+      const score = -dist * 1000 + (w[0] === word[0] ? 500 : 0) + (frequency.get(w) ?? 0);
+      if (score > bestScore || (score === bestScore && w < best)) {
+        best = w;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  return {
+    correct(word: string): string {
+      const hit = cache.get(word);
+      if (hit !== undefined) return hit;
+      const fixed = lookup(word);
+      if (cache.size < 50_000) cache.set(word, fixed);
+      return fixed;
+    },
+    has(word: string): boolean {
+      return frequency.has(word);
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { IntentFileSchema, LexiconFileSchema } from '../src/knowledge/schema.js';
+import type { NluKnowledge } from '../src/nlu/index.js';
+import { KNOWLEDGE_DIR } from '../src/paths.js';
+
+/** Just the knowledge the NLU trains on (lexicon + intents), validated with the real schemas. */
+export function loadNluKnowledge(): NluKnowledge {
+  const lexicon = LexiconFileSchema.parse(parse(readFileSync(join(KNOWLEDGE_DIR, 'lexicon.yaml'), 'utf8')));
+  const dir = join(KNOWLEDGE_DIR, 'intents');
+  const intents = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => IntentFileSchema.parse(parse(readFileSync(join(dir, f), 'utf8'))));
+  return { lexicon, intents };
+}
+
+export const DEV_FILE = new URL('./data/dev.jsonl', import.meta.url);

@@ -1,0 +1,310 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLARIFY_BELOW, THRESHOLDS, createNlu } from '../src/nlu/index.js';
+import { evaluate, formatEvalReport, readJsonl } from '../src/nlu/eval.js';
+import { createGazetteer } from '../src/nlu/gazetteer.js';
+import { createNormalizer, stripEmoji, stripMarkup } from '../src/nlu/normalize.js';
+import { createTypoCorrector } from '../src/nlu/typo.js';
+import { INTENTS, TOPICS } from '../src/types.js';
+import { DEV_FILE, loadNluKnowledge } from './nlu-knowledge.js';
+
+const knowledge = loadNluKnowledge();
+const nlu = createNlu(knowledge);
+const normalizer = createNormalizer(knowledge.lexicon.slang);
+const dev = readJsonl(readFileSync(DEV_FILE, 'utf8'));
+
+describe('training data', () => {
+  it('has one file per intent, each with at least 40 examples', () => {
+    expect(knowledge.intents.map((i) => i.id).sort()).toEqual([...INTENTS].sort());
+    for (const f of knowledge.intents) expect(f.examples.length, f.id).toBeGreaterThanOrEqual(40);
+    expect(knowledge.intents.find((i) => i.id === 'out_of_scope')?.examples.length).toBeGreaterThanOrEqual(120);
+  });
+
+  it('covers every topic with at least 10 ask_topic phrasings', () => {
+    const gazetteer = createGazetteer(knowledge.lexicon, (t) => normalizer.tokens(t));
+    const counts = new Map<string, number>();
+    for (const ex of knowledge.intents.find((i) => i.id === 'ask_topic')?.examples ?? []) {
+      for (const t of gazetteer.annotate(normalizer.tokens(ex)).topics) counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+    for (const t of TOPICS) expect(counts.get(t) ?? 0, t).toBeGreaterThanOrEqual(10);
+  });
+
+  it('never contains a dev-set line (the dev set is held out)', () => {
+    const key = (t: string): string => normalizer.tokens(t).join(' ');
+    const training = new Set(knowledge.intents.flatMap((f) => f.examples.map(key)));
+    const leaked = dev.filter((l) => training.has(key(l.text))).map((l) => l.text);
+    // Single words and stock phrases ("k8s", "thanks") may legitimately coincide; sentences may not.
+    expect(leaked.filter((t) => t.split(/\s+/).length > 2)).toEqual([]);
+  });
+});
+
+describe('dev set', () => {
+  const report = evaluate(nlu, dev);
+
+  it('has at least 250 labelled lines', () => {
+    expect(dev.length).toBeGreaterThanOrEqual(250);
+  });
+
+  it('stays above the accuracy floors', () => {
+    expect(report.intentAccuracy).toBeGreaterThanOrEqual(0.95);
+    expect(report.topicAccuracy).toBeGreaterThanOrEqual(0.95);
+    expect(report.platformAccuracy).toBeGreaterThanOrEqual(0.95);
+    expect(report.oosRecall).toBeGreaterThanOrEqual(0.92);
+    expect(report.inScopeRejected).toBeLessThanOrEqual(0.02);
+  });
+
+  it('formats a report with per-intent figures and confusions', () => {
+    const text = formatEvalReport(report);
+    expect(text).toMatch(/intent accuracy: +\d+\.\d%/);
+    expect(text).toMatch(/out-of-scope recall/);
+    expect(text).toMatch(/in-scope rejected/);
+    for (const s of report.perIntent) expect(text).toContain(s.intent);
+  });
+});
+
+describe('normaliser', () => {
+  const tokens = (t: string): string => normalizer.tokens(t).join(' ');
+
+  it('removes Slack and Teams markup but keeps link labels', () => {
+    expect(tokens('<@U024BE7LH> what is k8s?')).toBe('what is kubernetes ?');
+    expect(tokens('<at>vmk</at> compare vms')).toBe('compare vms');
+    expect(tokens('<!channel> <!subteam^S1|@ops> hi')).toBe('hi');
+    expect(tokens('see <https://example.com/a|the article> pls')).toBe('see the article please');
+    expect(tokens('&lt;b&gt;scaling&lt;/b&gt; &amp; security')).toBe('scaling security');
+    expect(tokens('*bold* _it_ ~gone~ `code`')).toBe('bold it gone code');
+    expect(stripMarkup('<p>hello<br/>there</p>').trim().split(/\s+/)).toEqual(['hello', 'there']);
+  });
+
+  it('removes emoji, keeping the few that mean something', () => {
+    expect(tokens('is k8s secure 🤔🔒')).toBe('is kubernetes secure');
+    expect(tokens('👋')).toBe('hello');
+    expect(tokens('ty 🙏🏽')).toBe('thank you thanks');
+    expect(tokens('scaling :rocket: :+1:')).toBe('scaling');
+    expect(stripEmoji('👨‍👩‍👧 ok').trim()).toBe('ok');
+  });
+
+  it('removes zero-width and right-to-left control characters', () => {
+    expect(tokens('ku\u200Bber\u200Cnetes')).toBe('kubernetes');
+    expect(tokens('\u202Ewhat is a vm\u202C\u200F')).toBe('what is a vm');
+    expect(tokens('\uFEFFisolation\u2066?\u2069')).toBe('isolation ?');
+  });
+
+  it('applies NFKC, lower case, slang and splits / and -', () => {
+    expect(tokens('ＫＵＢＥ vs VMs')).toBe('kubernetes versus vms');
+    expect(tokens('diff btwn k8s/vms pls')).toBe('difference between kubernetes vms please');
+    expect(tokens('Hyper-V w/o snapshots')).toBe('hyper v without snapshots');
+    expect(tokens("what's a VM's job")).toBe('what is a vms job');
+  });
+
+  it('never throws on odd input', () => {
+    for (const t of ['', '   ', '<<<>>>', '&#99999999;', '\u0000', '🙂'.repeat(500), '<@U1', 'a'.repeat(10_000)]) {
+      expect(() => nlu.classify(t)).not.toThrow();
+    }
+    expect(nlu.classify('').intent).toBe('out_of_scope');
+  });
+});
+
+describe('typo correction', () => {
+  it('fixes one-edit typos in long words only', () => {
+    const freq = new Map([
+      ['kubernetes', 5],
+      ['security', 5],
+      ['isolation', 5],
+      ['pods', 5],
+    ]);
+    const t = createTypoCorrector(freq);
+    expect(t.correct('kuberntes')).toBe('kubernetes');
+    expect(t.correct('secuirty')).toBe('security');
+    expect(t.correct('isolatoin')).toBe('isolation');
+    expect(t.correct('isolationn')).toBe('isolation');
+    expect(t.correct('pdos')).toBe('pdos');
+    expect(t.correct('banana')).toBe('banana');
+  });
+
+  it.each([
+    ['waht about secuirty on kuberntes?', 'ask_topic', 'security', 'kubernetes'],
+    ['how does scalabilty compare', 'ask_topic', 'scaling', null],
+    ['isolaton in virtaul machines', 'ask_topic', 'isolation', 'vm'],
+    ['heyyy', 'greeting', null, null],
+    ['thnks!!', 'thanks', null, null],
+  ])('%s', (text, intent, topic, platform) => {
+    const c = nlu.classify(text);
+    expect(c.intent).toBe(intent);
+    if (topic) expect(c.topic).toBe(topic);
+    if (platform) expect(c.platform).toBe(platform);
+  });
+});
+
+describe('follow-ups use the conversation context', () => {
+  it('switches topic after a topic answer', () => {
+    const c = nlu.classify('what about security?', { lastIntent: 'ask_topic', lastTopic: 'isolation' });
+    expect(c).toMatchObject({ intent: 'ask_topic', topic: 'security' });
+  });
+
+  it.each([
+    ['and for VMs?', 'vm'],
+    ['what about on kubernetes', 'kubernetes'],
+    ['how about k8s then', 'kubernetes'],
+  ] as const)('keeps the last topic: %s', (text, platform) => {
+    const c = nlu.classify(text, { lastIntent: 'ask_topic', lastTopic: 'isolation' });
+    expect(c).toMatchObject({ intent: 'ask_topic', topic: 'isolation', platform });
+  });
+
+  it('switches platform after a platform answer', () => {
+    const c = nlu.classify('and kubernetes?', { lastIntent: 'ask_platform', lastPlatform: 'vm' });
+    expect(c).toMatchObject({ intent: 'ask_platform', platform: 'kubernetes' });
+  });
+
+  it('reads a bare platform follow-up as a platform question without context', () => {
+    expect(nlu.classify('and for VMs?')).toMatchObject({ intent: 'ask_platform', platform: 'vm' });
+  });
+
+  it('fills the platform of "what are the downsides?" from context', () => {
+    const c = nlu.classify('what are the downsides?', { lastIntent: 'ask_platform', lastPlatform: 'kubernetes' });
+    expect(c).toMatchObject({ intent: 'ask_platform', platform: 'kubernetes' });
+  });
+});
+
+describe('entities', () => {
+  it('returns two topics in the order they were mentioned', () => {
+    const c = nlu.classify('how do they compare on security and scaling?');
+    expect(c.intent).toBe('ask_topic');
+    expect(c.topics).toEqual(['security', 'scaling']);
+    expect(c.topic).toBe('security');
+  });
+
+  it.each([
+    ['why pick kubernetes rather than VMs', 'kubernetes'],
+    ['when would you choose VMs over k8s', 'vm'],
+    ['is kubernetes more secure than vms', 'kubernetes'],
+  ] as const)('negation and polarity do not flip the platform: %s', (text, platform) => {
+    expect(nlu.classify(text).platform).toBe(platform);
+  });
+
+  it('keeps the intent when polarity words appear', () => {
+    expect(nlu.classify('when should we use containers rather than virtual machines').intent).toBe('ask_guidance');
+    expect(nlu.classify('when should we use virtual machines rather than containers').intent).toBe('ask_guidance');
+    expect(nlu.classify('is isolation better on vms than on kubernetes').intent).toBe('ask_topic');
+    expect(nlu.classify('is isolation better on kubernetes than on vms').intent).toBe('ask_topic');
+  });
+
+  it('does not read "contains" as containers', () => {
+    expect(nlu.classify('the doc contains a comparison of VMs').platform).toBe('vm');
+  });
+});
+
+describe('out of scope', () => {
+  it.each([
+    'how do I install kubectl on windows',
+    'kubectl get pods says error: the server doesn\'t have a resource type',
+    'helm chart syntax for an ingress',
+    'how much does a c5.xlarge cost per hour',
+    'pricing of GKE autopilot',
+    'docker desktop install fails on mac',
+    'write a Dockerfile for a python app',
+    'what is the weather tomorrow',
+    'tell me a joke',
+    'fix my CrashLoopBackOff pod',
+    'zzzz qqqq',
+  ])('%s', (text) => {
+    expect(nlu.classify(text).intent).toBe('out_of_scope');
+  });
+
+  it('lets a comparison through even with a tool word in it', () => {
+    expect(nlu.classify('is it cheaper to run vms or kubernetes').intent).not.toBe('out_of_scope');
+  });
+});
+
+describe('intents', () => {
+  it.each([
+    ['hi there 👋', 'greeting'],
+    ['<@U123> what can you do?', 'help'],
+    ['cheers, that helped', 'thanks'],
+    ['what is kubernetes', 'ask_platform'],
+    ['compare vms and k8s', 'compare_overview'],
+    ['when should I pick VMs', 'ask_guidance'],
+    ['help me decide what to use', 'start_advice'],
+    ['we run a 15 year old java monolith on windows server, should we move it to k8s?', 'review_workload'],
+    ['hi! what is the difference between a vm and a container?', 'compare_overview'],
+  ])('%s -> %s', (text, intent) => {
+    expect(nlu.classify(text).intent).toBe(intent);
+  });
+
+  it('keeps confidence in [0, 1] and only offers in-scope alternatives below CLARIFY_BELOW', () => {
+    for (const line of dev) {
+      const c = nlu.classify(line.text);
+      expect(c.confidence).toBeGreaterThanOrEqual(0);
+      expect(c.confidence).toBeLessThanOrEqual(1);
+      if (c.alternative) {
+        expect(c.intent).not.toBe('out_of_scope');
+        expect(c.alternative.intent).not.toBe('out_of_scope');
+        expect(c.confidence).toBeLessThan(CLARIFY_BELOW);
+        const close = c.confidence - c.alternative.confidence < THRESHOLDS.clarifyMargin + 1e-9;
+        expect(close || c.confidence < THRESHOLDS.accept).toBe(true);
+      }
+    }
+  });
+
+  it('explains its decisions', () => {
+    const { classification, explanation } = nlu.explain('how do I install helm');
+    expect(classification.intent).toBe('out_of_scope');
+    expect(explanation.decidedBy).toBe('tool-question');
+    expect(nlu.explain('is k8s secure').explanation.slotted).toEqual(['is', 'zzplatform', 'zztopic']);
+  });
+});
+
+describe('performance', () => {
+  it('trains well under 300 ms and classifies in well under a millisecond', () => {
+    const t0 = performance.now();
+    const fresh = createNlu(loadNluKnowledge());
+    const trainMs = performance.now() - t0;
+    const texts = dev.map((l) => l.text);
+    for (const t of texts) fresh.classify(t);
+    // Each message's median over several rounds, so a garbage-collection pause
+    // or a busy machine does not decide the result; then the 99th percentile.
+    const perText: number[][] = texts.map(() => []);
+    for (let round = 0; round < 7; round++) {
+      texts.forEach((t, i) => {
+        const s = performance.now();
+        fresh.classify(`${t} ${round}`);
+        perText[i]?.push(performance.now() - s);
+      });
+    }
+    const medians = perText.map((a) => a.sort((x, y) => x - y)[3] ?? Infinity).sort((a, b) => a - b);
+    const p50 = medians[Math.floor(medians.length * 0.5)] ?? Infinity;
+    const p99 = medians[Math.floor(medians.length * 0.99)] ?? Infinity;
+    // Bounds leave room for a busy test machine; on an idle one training takes
+    // about 100 ms, p50 about 0.06 ms and p99 about 0.2 ms.
+    expect(trainMs).toBeLessThan(1000);
+    expect(p50).toBeLessThan(0.5);
+    expect(p99).toBeLessThan(1);
+  });
+});
+
+describe('readJsonl', () => {
+  it('names the bad line', () => {
+    expect(() => readJsonl('{"text":"hi","intent":"greeting"}\n{oops')).toThrow(/line 2: not valid JSON/);
+    expect(() => readJsonl('{"text":"hi","intent":"nope"}')).toThrow(/line 1: "intent" must be one of/);
+    expect(() => readJsonl('{"text":"x","intent":"ask_topic","topic":"speed"}')).toThrow(/line 1: "topic"/);
+    expect(() => readJsonl('{"text":"x","intent":"ask_platform","platform":"cloud"}')).toThrow(/line 1: "platform"/);
+    expect(() => readJsonl('[1,2]')).toThrow(/line 1: expected an object/);
+    expect(() => readJsonl('{"text":"x","intent":"help","extra":1}')).toThrow(/unknown field "extra"/);
+  });
+
+  it('skips blank and comment lines', () => {
+    expect(readJsonl('\n// note\n{"text":"hi","intent":"greeting"}\n\n')).toEqual([{ text: 'hi', intent: 'greeting' }]);
+  });
+});
+
+describe('imports', () => {
+  it('src/nlu loads natural by subpath only, never the package root', () => {
+    const dir = new URL('../src/nlu/', import.meta.url);
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
+      const src = readFileSync(join(dir.pathname, f), 'utf8');
+      for (const m of src.matchAll(/(?:from|import\()\s*['"](natural[^'"]*)['"]/g)) {
+        expect(m[1], f).toMatch(/^natural\/lib\/natural\/[a-z_]+\/[a-z_]+\.js$/);
+      }
+    }
+  });
+});
