@@ -94,6 +94,21 @@ describe('VmkTeamsBot with TestAdapter', () => {
     expect(adapter.activeQueue[0]?.conversation?.id).toBe(conversation.id);
   });
 
+  it('turns other mentions into names and decodes the entities Teams leaves in text', async () => {
+    const { adapter, seen } = harness(() => [answer]);
+    await adapter.receiveActivity(
+      message({
+        text: '<at>vmk</at>&nbsp;ask <at>Bob Lee</at> about R&amp;D &lt;isolation&gt; &#128640; &bogus; &#xD800;',
+        conversation: channelThread as Activity['conversation'],
+        entities: [
+          { type: 'mention', text: '<at>vmk</at>', mentioned: BOT },
+          { type: 'mention', text: '<at>Bob Lee</at>', mentioned: { id: '29:bob', name: 'Bob Lee' } },
+        ],
+      }),
+    );
+    expect(seen[0]?.text).toBe('ask Bob Lee about R&D <isolation> \u{1F680} &bogus; &#xD800;');
+  });
+
   it('stays silent in a channel when not mentioned, or when someone else is', async () => {
     const { adapter, seen } = harness(() => [answer]);
     await adapter.receiveActivity(message({ text: 'hello all', conversation: channelThread as Activity['conversation'] }));

@@ -7,7 +7,7 @@ import { ActivityHandler, DeliveryModes, MessageFactory, TurnContext, type Invok
 import type { Engine } from '../../src/engine.js';
 import type { Logger } from '../../src/logger.js';
 import type { Reply, TurnResult } from '../../src/types.js';
-import { isPersonal, parseClick, toInbound } from './inbound.js';
+import { isPersonal, normalizeTeamsText, parseClick, toInbound } from './inbound.js';
 import { renderCard, renderNotice, type CardAttachment } from './render.js';
 import { welcomeReply } from './welcome.js';
 
@@ -173,7 +173,7 @@ export class VmkTeamsBot extends ActivityHandler {
       );
       // In channels and group chats vmk answers only when @-mentioned.
       if (!isPersonal(activity) && !mentioned) return;
-      text = (TurnContext.removeRecipientMention(activity) ?? activity.text ?? '').trim();
+      text = normalizeTeamsText(TurnContext.removeRecipientMention(activity) ?? activity.text ?? '');
     }
     const msg = toInbound(activity, text, action);
     let result: TurnResult;

@@ -63,6 +63,28 @@ export function isPersonal(activity: ActivityLike): boolean {
   return activity.conversation?.isGroup !== true;
 }
 
+const ENTITIES: Record<string, string> = { nbsp: ' ', amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * Turns Teams message text into what the person typed: other people's
+ * `<at>Name</at>` mentions become their names, and the HTML entities Teams
+ * leaves in plain text (`&nbsp;` after a mention, `&amp;`) are decoded.
+ * Run after the bot's own mention is removed.
+ */
+export function normalizeTeamsText(text: string): string {
+  return text
+    .replace(/<at>([^<]{0,200})<\/at>/gi, '$1')
+    .replace(/&(#\d{1,6}|#x[0-9a-f]{1,6}|[a-z]{2,6});/gi, (whole, name: string) => {
+      if (name.startsWith('#')) {
+        const code = name[1]?.toLowerCase() === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+        return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : whole;
+      }
+      return ENTITIES[name.toLowerCase()] ?? whole;
+    })
+    .replace(/\u00a0/g, ' ')
+    .trim();
+}
+
 /**
  * Builds the core message. `text` must already have the bot mention removed
  * (TurnContext.removeRecipientMention, done by the caller that owns the SDK).
