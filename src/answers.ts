@@ -33,6 +33,12 @@ function followUpFor(k: Knowledge, topic: Topic): Choice {
   return ask(`Compare ${name}`, `How do VMs and Kubernetes compare on ${name}?`);
 }
 
+/** Knowledge lines beyond the article start with a label; under a "Beyond the article" heading it would repeat. */
+function stripBeyondLabel(line: string): string {
+  const rest = line.replace(/^beyond the article:\s*/i, '');
+  return rest.charAt(0).toUpperCase() + rest.slice(1);
+}
+
 /** One topic: both sides, the article's verdict, the section, two follow-ups. `side` narrows to one platform. */
 export function topicAnswer(k: Knowledge, topic: Topic, side: Side | null): Reply {
   const t = topicEntry(k, topic);
@@ -50,7 +56,7 @@ export function topicAnswer(k: Knowledge, topic: Topic, side: Side | null): Repl
     ...shown.map((s) => ({ heading: SIDE_NAME[s.side], text: s.text })),
     { heading: "The article's verdict", text: verdict },
   ];
-  if (t.beyond.length > 0) blocks.push({ heading: 'Beyond the article', bullets: t.beyond });
+  if (t.beyond.length > 0) blocks.push({ heading: 'Beyond the article', bullets: t.beyond.map(stripBeyondLabel) });
   const other: Side | null = side === 'vm' ? 'kubernetes' : side === 'kubernetes' ? 'vm' : null;
   const actions: Choice[] = t.related.slice(0, 2).map((r) => followUpFor(k, r));
   if (other) actions.unshift(ask(`And for ${SIDE_SHORT[other]}?`, `What about ${t.name.toLowerCase()} on ${SIDE_SHORT[other]}?`));
@@ -125,7 +131,7 @@ export function guidanceAnswer(k: Knowledge): Reply {
       { heading: 'Finding the balance', text: g.balance.map((p) => p.text).join(' ') },
       {
         heading: 'Common ways to combine them',
-        bullets: g.hybrid_patterns.map((h) => `${h.name}: ${h.text}${h.beyond_article ? ' (beyond the article)' : ''}`),
+        bullets: g.hybrid_patterns.map((h) => `${h.name}: ${stripBeyondLabel(h.text)}${h.beyond_article ? ' (beyond the article)' : ''}`),
       },
     ],
     actions: [START_CHOICE, ask('Full comparison', 'Compare Kubernetes and VMs')],
