@@ -158,36 +158,55 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   ]);
   const { url, port } = publicUrl(server, config.server.host);
 
-  // Build the core and mount everything behind the readiness gate.
+  // Build the core and mount everything behind the readiness gate. The
+  // platform SDKs load while the store connects, and the two adapters mount
+  // side by side (Slack's auth.test round trip overlaps Teams' set-up).
   void (async () => {
     try {
+      const slackModule = config.slack ? import('../adapters/slack/index.js') : null;
+      const teamsModule = import('../adapters/teams/index.js');
+      // An import that fails while the core is still building must not become an unhandled rejection.
+      slackModule?.catch(() => {});
+      teamsModule.catch(() => {});
+
       const built = await buildCore(config, { ...overrides, logger });
-      // Turns are tracked so a graceful stop waits for them, including work done after an early ack.
-      const inner = overrides.wrapEngine ? overrides.wrapEngine(built.engine) : built.engine;
-      const engine: Engine = { handle: (msg) => tracker.track(() => inner.handle(msg)) };
-      const wired: Core = { ...built, engine };
       stoppables.push({ name: 'store', stop: () => built.store.close() });
+      const inner = overrides.wrapEngine ? overrides.wrapEngine(built.engine) : built.engine;
+      // Turns are tracked so a graceful stop waits for them, including work done after an early ack.
+      const engine: Engine = { handle: (msg) => tracker.track(() => inner.handle(msg)) };
 
       mountPlayground(http.routes, { engine, logger, maxBodyBytes: config.server.maxBodyBytes });
 
-      if (config.slack) {
-        const { mountSlack } = await import('../adapters/slack/index.js');
-        const slack = await mountSlack(http.routes, { config: config.slack, engine, store: built.store, logger: logger.child({ platform: 'slack' }) });
-        stoppables.unshift({ name: 'slack', stop: () => slack.stop() });
+      const mounts: Promise<void>[] = [];
+      const slackConfig = config.slack;
+      if (slackConfig && slackModule) {
+        mounts.push(
+          (async () => {
+            const { mountSlack } = await slackModule;
+            const slack = await mountSlack(http.routes, { config: slackConfig, engine, store: built.store, logger: logger.child({ platform: 'slack' }) });
+            stoppables.unshift({ name: 'slack', stop: () => slack.stop() });
+          })(),
+        );
       }
-      const { mountTeams } = await import('../adapters/teams/index.js');
-      const teams = await mountTeams(http.routes, {
-        config: config.teams,
-        engine,
-        logger: logger.child({ platform: 'teams' }),
-        maxBodyBytes: config.server.maxBodyBytes,
-        shutdownGraceMs: config.server.shutdownGraceMs,
-        claim: (id, ttlMs) => built.store.claimEvent(id, ttlMs),
-        ...(overrides.teamsAuthOverrides ? { authOverrides: overrides.teamsAuthOverrides } : {}),
-      });
-      stoppables.unshift({ name: 'teams', stop: () => teams.stop() });
+      mounts.push(
+        (async () => {
+          const { mountTeams } = await teamsModule;
+          const teams = await mountTeams(http.routes, {
+            config: config.teams,
+            engine,
+            logger: logger.child({ platform: 'teams' }),
+            maxBodyBytes: config.server.maxBodyBytes,
+            shutdownGraceMs: config.server.shutdownGraceMs,
+            claim: (id, ttlMs) => built.store.claimEvent(id, ttlMs),
+            ...(overrides.teamsAuthOverrides ? { authOverrides: overrides.teamsAuthOverrides } : {}),
+          });
+          stoppables.unshift({ name: 'teams', stop: () => teams.stop() });
+        })(),
+      );
+      const failed = (await Promise.allSettled(mounts)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
 
-      core = wired;
+      core = { ...built, engine };
       markReady();
     } catch (err) {
       markFailed(err);

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,6 +154,54 @@ describe('HTTP server', () => {
     expect(res.headers.get('x-request-id')).toBe('probe-123');
     await sleep(20);
     expect(srv.logs.find((l) => l.req === 'probe-123')).toMatchObject({ msg: 'request', method: 'GET', path: '/healthz', status: 200 });
+  });
+});
+
+describe('platform routes on the same server', () => {
+  const secret = 'test-signing-secret';
+  let fakeSlack: Server;
+  let srv: TestServer;
+  beforeAll(async () => {
+    fakeSlack = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
+    });
+    await new Promise<void>((r) => fakeSlack.listen(0, '127.0.0.1', r));
+    const apiUrl = `http://127.0.0.1:${(fakeSlack.address() as AddressInfo).port}/api/`;
+    srv = await startTestServer({ env: { SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: apiUrl } });
+  });
+  afterAll(async () => {
+    await srv?.close();
+    await new Promise((r) => fakeSlack?.close(r));
+  });
+
+  it('Slack sees the raw body (no global JSON parser): a signed url_verification gets its challenge', async () => {
+    const body = JSON.stringify({ type: 'url_verification', challenge: 'chal-123', token: 'x' });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const sig = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+    const res = await post(`${srv.url}/slack/events`, body, { 'x-slack-request-timestamp': ts, 'x-slack-signature': sig });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('chal-123');
+    const unsigned = await post(`${srv.url}/slack/events`, body);
+    expect(unsigned.status).toBe(401);
+  });
+
+  it('Teams is mounted at /api/messages (local mode refuses a non-loopback serviceUrl)', async () => {
+    const res = await post(`${srv.url}/api/messages`, {
+      type: 'message',
+      id: 'a1',
+      text: 'hi',
+      channelId: 'msteams',
+      serviceUrl: 'https://smba.example.com/',
+      from: { id: 'u1' },
+      recipient: { id: 'bot' },
+      conversation: { id: 'c1' },
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it('the playground still works beside them', async () => {
+    expect((await turn(srv, { text: 'help' }))[0]?.kind).toBe('help');
   });
 });
 
