@@ -60,8 +60,9 @@ const STOP = new Set(
 /** Grammar words that never count as content for the "nothing recognisable" rule. */
 const FUNCTION_WORDS = new Set(
   `a an the is are am was were be been being to of in on at for with by from as and or but if it its this that these
-  those there here i me my we us our you your he she they them their his her ? not no yes just so very too also then
-  than some any all um uh oh ah hmm`
+  those i me my we us our he she they them their his her ? not no yes just so very too also then
+  than some any all um uh oh ah hmm exactly actually really basically even literally honestly anyway maybe perhaps
+  please kinda sorta`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -77,19 +78,22 @@ const COURTESY = new Set(
 /** Words a short follow-up may contain besides the entity ("and what about the VMs then?"). */
 const FOLLOW_UP = new Set(
   `and what about how for on in with the a then same question regarding re side case ? or now ok okay so also
-  using use run running tell me compare compared vs versus is are it its does do that this those these`
+  using use run running tell me compare compared vs versus is are it its does do that this those these
+  of things thing aspect aspects part angle front wise side sides when comes`
     .split(/\s+/)
     .filter(Boolean),
 );
 
 /** Operating a specific tool, fixing errors, prices: not covered by the article. */
 const OPS_WORDS = new Set(
-  `kubectl kubeadm helm chart charts install installing installed installation setup configure configuring
+  `kubectl kubeadm helm chart charts install installing installed installation configure configuring
   error errors exception crashloopbackoff imagepullbackoff oomkilled stacktrace traceback
-  price prices pricing priced invoice billing license licence licensing quota
-  dockerfile yaml yml manifest terraform ansible ssh syntax
+  price prices pricing priced invoice license licence licensing quota
+  dockerfile yaml yml manifest manifests terraform ansible ssh syntax kubeconfig kubelet etcd cni
+  statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
+  crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport replicas rbac
   certification certified exam salary salaries tutorial course
-  troubleshoot troubleshooting debug debugging fix broken crash crashing fails failing failed reboot rebooting`
+  troubleshoot troubleshooting debug debugging reboot rebooting`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -99,6 +103,34 @@ const COMPARE_WORDS = new Set(
   'compare compared comparison comparing versus vs difference differences differ than better worse cheaper or which instead rather'
     .split(/\s+/),
 );
+
+/** Words of choosing: without one, a question that names a topic is a topic question. */
+const GUIDANCE_CUES = new Set(
+  `when whenever choose choosing choice chose pick picking decide deciding decision rule rules thumb general generally
+  typically usually normally belong belongs suit suited suits fit fits favour favor case cases scenario scenarios situation
+  situations criteria factors guideline guidelines go adopt stay move migrate prefer preferred recommend recommended`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** Words that join two compared names ("GKE vs EKS", "VMware or Hyper-V"). */
+const VENDOR_JOINERS = new Set('versus vs than or and'.split(' '));
+
+/** Two names of the same side joined by a comparing word. */
+function comparesSameSide(tokens: string[], g: GazetteerResult): boolean {
+  const platforms = g.matches.filter((m) => m.entity.kind === 'platform');
+  for (let k = 0; k + 1 < platforms.length; k++) {
+    const a = platforms[k] as GazetteerResult['matches'][number];
+    const b = platforms[k + 1] as GazetteerResult['matches'][number];
+    const between = tokens.slice(a.end, b.start);
+    const last = between[between.length - 1];
+    const joined = last === 'to' ? between[between.length - 2] === 'compared' : last !== undefined && VENDOR_JOINERS.has(last);
+    if (between.length >= 1 && between.length <= 3 && joined) {
+      return tokens.slice(a.start, a.end).join(' ') !== tokens.slice(b.start, b.end).join(' ');
+    }
+  }
+  return false;
+}
 
 /** Words that mark the platform right after them as the one not wanted ("rather than VMs"). */
 const NEGATORS = new Set('not than instead over without vs versus avoid off like'.split(/\s+/));
@@ -204,9 +236,15 @@ export function createNlu(knowledge: NluKnowledge): NluEngine {
       }
 
       // 2b. A platform compared with something the article does not cover ("docker vs podman").
-      if (distinctPlatforms.size === 1 && comparesWithUnknown(g.slotted, (w) => !FUNCTION_WORDS.has(w) && !content.has(stem(w)))) {
+      if (distinctPlatforms.size === 1 && comparesWithUnknown(g.slotted, (w) => !w.startsWith('zz') && !FUNCTION_WORDS.has(w) && !content.has(stem(w)))) {
         trace.decidedBy = 'tool-question';
         return result('out_of_scope', 0.8);
+      }
+
+      // 2c. Two products of the same side compared ("GKE vs EKS", "VMware or Hyper-V"): a vendor question.
+      if (distinctPlatforms.size === 1 && comparesSameSide(tokens, g)) {
+        trace.decidedBy = 'tool-question';
+        return result('out_of_scope', 0.75);
       }
 
       // 3. Short follow-ups made only of entities and filler words.
@@ -247,9 +285,11 @@ export function createNlu(knowledge: NluKnowledge): NluEngine {
         }
         // "docker vs podman": a comparison with something the article does not cover.
         if (intent === 'compare_overview') return distinctPlatforms.size < 2 && unknown.length > 0 && !hasTopicFreeCompareWord(tokens);
+        // Rules of thumb are about choosing; "which offers stronger isolation" is a topic question.
+        if (intent === 'ask_guidance' && g.topics.length > 0) return !tokens.some((t) => GUIDANCE_CUES.has(t));
         // A domain question with no platform or topic in it, made largely of
         // words vmk has never seen ("who are you voting for"), is not one.
-        if (!hasEntity && DOMAIN.has(intent)) return unknownShare >= 0.34;
+        if (!hasEntity && DOMAIN.has(intent)) return unknownShare >= 0.5 || (unknown.length >= 2 && unknownShare >= 0.3);
         return false;
       };
       const kept = scored.ranking.filter((r) => r.intent === 'out_of_scope' || !veto(r.intent, r.score));
@@ -280,6 +320,15 @@ export function createNlu(knowledge: NluKnowledge): NluEngine {
       let topics = g.topics;
       let platform = pickPlatform(tokens, g);
 
+      // A named topic makes an overview or platform question a topic question
+      // ("pros and cons of k8s for scaling", "can VMs host Windows and Linux side by side").
+      if ((intent === 'compare_overview' || intent === 'ask_platform') && topic) {
+        intent = 'ask_topic';
+      }
+      // An "overview" of one platform with nothing to compare it to is about that platform.
+      if (intent === 'compare_overview' && distinctPlatforms.size === 1 && !tokens.some((t) => COMPARE_WORDS.has(t))) {
+        intent = 'ask_platform';
+      }
       if (intent === 'ask_topic') {
         if (!topic && context.lastTopic) {
           topic = context.lastTopic;
@@ -339,21 +388,47 @@ export function createNlu(knowledge: NluKnowledge): NluEngine {
   };
 }
 
-/** First-person ownership ("we run", "our app", "my team") or concrete figures ("15 year old", "2k rps"). */
-const OWNERS = new Set('we our ours weve were currently workload setup stack'.split(' '));
-/** "my" marks a workload only before a workload noun ("my app", not "my laptop"). */
-const MY_THINGS = /^(?:apps?|applications?|services?|workloads?|team|company|org|organi[sz]ation|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|business|startup|customers?|clients?|users?|data)$/;
+/**
+ * Whether a message describes the sender's own workload: "we run ...",
+ * "our app is ...", concrete figures ("15 year old", "2k rps") or at least two
+ * stack words ("java", "postgres"). "Can kubernetes keep my app running?"
+ * mentions an app but describes nothing.
+ */
+const WE = new Set(['we', 'were', 'weve', 'wed', 'i']);
+const WE_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|are|am|need|process|serve|deploy|build|operate|maintain|manage|got|ship|support|store|handle|plan|migrate|migrating|moving|currently|still|only|mostly|already|just|do)$/;
+const MODALS = /^(?:can|could|should|would|do|does|will|shall|may|might|if|when|must)$/;
+const POSSESSIVE = new Set(['our', 'my']);
+/** Workload nouns after "our"/"my" ("our app", not "our hardware"). */
+const MY_THINGS = /^(?:apps?|applications?|services?|workloads?|team|company|org|organi[sz]ation|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|business|startup|customers?|clients?|users?|data|traffic|developers|devs|engineers|jobs?|pipeline|estate)$/;
+const CLAUSE_VERBS = /^(?:is|are|was|runs?|has|have|needs?|uses?|handles?|gets?|serves?|process(?:es)?|writes?|takes?|lives?|sits?|consists|includes?|depends|requires?|must|spikes?|peaks?|grows?)$/;
+const DESCRIBE = /^(?:review|evaluate|assess|setup|stack|workload|currently|here)$/;
+const FIGURE_UNITS = /^(?:years?|yrs?|yo|rps|qps|requests?|req|users?|people|engineers?|devs?|developers?|sysadmins?|vms?|servers?|nodes?|services?|microservices?|apps?|applications?|tenants?|gb|tb|mb|cores?|cpus?|gpus?|min|minutes?|hours?|instances?|clusters?|teams?|customers?|stores?|sites?|brokers?|k|m)$/;
+/** Concrete technology: two of these describe a workload even without "we" or "our". */
+const STACK_WORDS = new Set(
+  `java net dotnet python node nodejs golang php ruby rails django flask spring tomcat jboss iis nginx perl cobol vb6 cpp
+  sql mysql postgres postgresql oracle mongodb mongo redis kafka rabbitmq spark hadoop airflow flink elasticsearch cassandra
+  sap erp crm wordpress drupal exchange sharepoint monolith monolithic microservices api apis frontend backend database db
+  gpu gpus etl batch cron websockets`
+    .split(/\s+/)
+    .filter(Boolean),
+);
 const SOCIAL_OPENERS = new Set('hi hello hey hiya heya thanks thank cheers help'.split(' '));
-const FIGURE_UNITS = /^(?:years?|yrs?|yo|rps|qps|requests?|req|users?|people|engineers?|devs?|developers?|sysadmins?|vms?|servers?|nodes?|services?|microservices?|apps?|applications?|tenants?|gb|tb|mb|cores?|cpus?|gpus?|min|minutes?|hours?|instances?|clusters?|teams?|customers?|stores?|sites?|k|m)$/;
 
 function describesOwnWorkload(tokens: string[]): boolean {
+  if (tokens.filter((t) => STACK_WORDS.has(t)).length >= 2) return true;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as string;
-    if (OWNERS.has(t)) return true;
-    if ((t === 'my' || t === 'mine') && tokens.slice(i + 1, i + 4).some((n) => MY_THINGS.test(n))) return true;
-    // "I run / I have / I maintain", but not "can I run".
-    if (t === 'i' && /^(?:have|run|host|maintain|manage|own|operate|got|am|build|deploy|support)$/.test(tokens[i + 1] ?? '') && !/^(?:can|could|should|would|do|will|shall|may|might)$/.test(tokens[i - 1] ?? '')) {
-      return true;
+    const next = tokens.slice(i + 1, i + 3);
+    if (DESCRIBE.test(t)) return true;
+    // "we run", "we're a bank", "I have an app" -- but not "can we run" / "should I use".
+    if (WE.has(t) && next.some((n) => WE_VERBS.test(n)) && !MODALS.test(tokens[i - 1] ?? '')) return true;
+    if (t === 'were' || t === 'weve') return true;
+    // "our app is", "my service runs".
+    if (POSSESSIVE.has(t)) {
+      const nounAt = tokens.slice(i + 1, i + 4).findIndex((n) => MY_THINGS.test(n));
+      // "our game servers need ...": a possessive and then a verb describe something.
+      if (tokens.slice(i + 2, i + 6).some((n) => CLAUSE_VERBS.test(n))) return true;
+      if (nounAt >= 0 && !MODALS.test(tokens[0] ?? '')) return true;
     }
     if (/^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
     if (/^\d+(?:gb|tb|k|m|x|rps)$/.test(t)) return true;
