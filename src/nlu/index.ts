@@ -93,10 +93,13 @@ const OPS_WORDS = new Set(
   statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
   crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport replicas rbac
   certification certified exam salary salaries tutorial course
-  troubleshoot troubleshooting debug debugging reboot rebooting`
+  troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize`
     .split(/\s+/)
     .filter(Boolean),
 );
+
+/** Fault words that make a tool question only when a platform or topic is named ("vm stuck at boot", not "I'm stuck"). */
+const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive'.split(' '));
 
 /** Words that make a sentence a comparison (which keeps OPS_WORDS from rejecting it). */
 const COMPARE_WORDS = new Set(
@@ -230,13 +233,19 @@ export function createNlu(knowledge: NluKnowledge): NluEngine {
       // 2. Tool and operations questions, unless the sentence compares the platforms.
       const distinctPlatforms = new Set(g.platforms);
       const comparing = distinctPlatforms.size > 1 || tokens.some((t) => COMPARE_WORDS.has(t));
-      if (!comparing && tokens.some((t) => OPS_WORDS.has(t))) {
+      if (!comparing && tokens.some((t) => OPS_WORDS.has(t) || (hasEntity && FAULT_WORDS.has(t)))) {
         trace.decidedBy = 'tool-question';
         return result('out_of_scope', 0.9);
       }
 
       // 2b. A platform compared with something the article does not cover ("docker vs podman").
       if (distinctPlatforms.size === 1 && comparesWithUnknown(g.slotted, (w) => !w.startsWith('zz') && !FUNCTION_WORDS.has(w) && !content.has(stem(w)))) {
+        trace.decidedBy = 'tool-question';
+        return result('out_of_scope', 0.8);
+      }
+
+      // 2b'. "aws vs azure", "tcp vs udp": two other things compared, no platform named.
+      if (distinctPlatforms.size === 0 && comparesOtherThings(g.slotted)) {
         trace.decidedBy = 'tool-question';
         return result('out_of_scope', 0.8);
       }
@@ -363,9 +372,13 @@ export function createNlu(knowledge: NluKnowledge): NluEngine {
       }
 
       const extra: Partial<Classification> = { topic, topics, platform };
+      // Only offer an alternative vmk could answer: a platform question needs a platform, a topic question a topic.
+      const answerable = (alt: IntentId): boolean =>
+        (alt !== 'ask_platform' || platform !== null || distinctPlatforms.size > 0) && (alt !== 'ask_topic' || topic !== null);
       if (
         second &&
         IN_SCOPE.has(second.intent) &&
+        answerable(second.intent) &&
         second.intent !== intent &&
         (first.score - second.score < THRESHOLDS.clarifyMargin || first.score < THRESHOLDS.accept) &&
         confidence < CLARIFY_BELOW
@@ -448,6 +461,18 @@ function comparesWithUnknown(slotted: string[], isUnknown: (w: string) => boolea
     const before = slotted[i - 1];
     const prev = slotted[i - 2];
     if (before && (before === 'and' || before === 'or' || before === 'vs' || before === 'versus') && prev && isUnknown(prev)) return true;
+  }
+  return false;
+}
+
+/** "x vs y" where neither side is a platform or topic. */
+function comparesOtherThings(slotted: string[]): boolean {
+  for (let i = 1; i + 1 < slotted.length; i++) {
+    const t = slotted[i];
+    if (t !== 'versus' && t !== 'vs') continue;
+    const a = slotted[i - 1] as string;
+    const b = slotted[i + 1] as string;
+    if (!a.startsWith('zz') && !b.startsWith('zz') && !FUNCTION_WORDS.has(a) && !FUNCTION_WORDS.has(b)) return true;
   }
   return false;
 }

@@ -67,8 +67,9 @@ export function createTypoCorrector(frequency: Map<string, number>, isKnown: (wo
     let best = word;
     let bestScore = -Infinity;
     for (const [w, dist] of candidates) {
-      // Same first letter is the strongest hint for a typo; then frequency.
-      const score = -dist * 1000 + (w[0] === word[0] ? 500 : 0) + (frequency.get(w) ?? 0);
+      // People rarely mistype the first letter; "dinner" is not "inner".
+      if (w[0] !== word[0] && !(w[0] === word[1] && w[1] === word[0])) continue;
+      const score = -dist * 1000 + (frequency.get(w) ?? 0);
       if (score > bestScore || (score === bestScore && w < best)) {
         best = w;
         bestScore = score;
