@@ -475,6 +475,50 @@ describe('the adapter on its own Express app, with an engine that throws', () =>
     }
   });
 
+  it('acks every request at once while answers wait their turn (bounded concurrency)', async () => {
+    const app3 = express();
+    let active = 0;
+    let peak = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
+    const h = await mountSlack(app3, {
+      config: { mode: 'http', signingSecret: SECRET, botToken: 'xoxb-own', apiUrl: fake.apiUrl },
+      engine: {
+        handle: async (msg) => {
+          active += 1;
+          peak = Math.max(peak, active);
+          await gate;
+          active -= 1;
+          return { replies: [{ kind: 'thanks', summary: 'ok', blocks: [{ text: `slow answer to ${msg.text}` }] }] };
+        },
+      },
+      store: await createStore({ kind: 'memory', dataDir: '' }),
+      logger: quiet,
+      maxConcurrentTurns: 2,
+    });
+    const s3 = app3.listen(0, '127.0.0.1');
+    await new Promise((r) => s3.once('listening', r));
+    const base = `http://127.0.0.1:${(s3.address() as AddressInfo).port}`;
+    try {
+      const ids = Array.from({ length: 6 }, () => uniq('slow'));
+      // Every command is acknowledged while the engine is still blocked.
+      const acks = await Promise.all(
+        ids.map((id) => postToSlackEndpoint(base, slashCommand({ text: id, user: 'U1', channel: 'C1', responseUrl: fake.responseUrl(id) }), FORM, { secret: SECRET })),
+      );
+      expect(acks.map((r) => r.status)).toEqual(ids.map(() => 200));
+      await sleep(100);
+      expect(peak).toBe(2);
+      expect(fake.calls.filter((c) => ids.includes(c.responseUrlId ?? ''))).toHaveLength(0);
+      release();
+      for (const id of ids) expect(textOf(await fake.waitFor(atUrl(id)))).toContain(`slow answer to ${id}`);
+      expect(peak).toBe(2);
+    } finally {
+      await h.stop();
+      await new Promise((r) => s3.close(r));
+    }
+  });
+
   it('answers 503 after stop(), so Slack retries elsewhere', async () => {
     const app2 = express();
     const h = await mountSlack(app2, {

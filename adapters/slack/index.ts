@@ -32,6 +32,8 @@ export interface MountSlackOptions {
   logger: Logger;
   /** Backoff for Web API and response_url calls. Default: 3 retries, factor 2, from 200 ms. */
   retry?: Partial<RetryPolicy>;
+  /** Turns answered at the same time; more wait in a queue (they are already acked). Default 32. */
+  maxConcurrentTurns?: number;
 }
 
 export interface SlackHandle {
@@ -145,9 +147,36 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
   const turns = new SlackTurns({ engine, store, logger, retry, ...ids });
 
   /** Work runs after the ack; it is tracked so stop() can wait for it, and it never throws into Bolt. */
+  // Work runs after the ack, at most `maxConcurrent` turns at a time: under a burst the
+  // event loop keeps acknowledging new requests (Slack wants that within 3 s) while the
+  // answers queue up, instead of every request competing for the CPU at once.
+  const maxConcurrent = opts.maxConcurrentTurns ?? 32;
+  let running = 0;
+  const queue: (() => void)[] = [];
+  const next = () => {
+    if (running >= maxConcurrent) return;
+    const start = queue.shift();
+    if (!start) return;
+    running += 1;
+    start();
+  };
   const track = (what: string, work: () => Promise<void>): Promise<void> => {
     if (stopped) return Promise.resolve();
-    const p = work().catch((err: unknown) => logger.error({ err: describe(err), what }, 'Slack listener failed'));
+    const p = new Promise<void>((resolve) => {
+      queue.push(() => {
+        // Started on the next turn of the event loop, after the ack has been written.
+        setImmediate(() => {
+          work()
+            .catch((err: unknown) => logger.error({ err: describe(err), what }, 'Slack listener failed'))
+            .finally(() => {
+              running -= 1;
+              resolve();
+              next();
+            });
+        });
+      });
+      next();
+    });
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
     return p;

@@ -36,7 +36,6 @@ export interface TurnDeps {
   /** The bot's own user id (from auth.test), to ignore its own messages. */
   botUserId?: string;
   botId?: string;
-  now?: () => number;
 }
 
 /** What the user reads when vmk's own logic fails: a short apology with the reference the log carries. */
@@ -64,10 +63,6 @@ const USAGE_BLOCK = {
 export class SlackTurns {
   constructor(private readonly deps: TurnDeps) {}
 
-  private now(): number {
-    return this.deps.now?.() ?? Date.now();
-  }
-
   /**
    * Claims every id; 'duplicate' when any was already claimed (a retry, or the
    * other event of an app_mention + message pair). When the store cannot be
@@ -90,14 +85,9 @@ export class SlackTurns {
 
   /** Runs one turn; an engine failure becomes an apology with a reference id (the stack goes to the log). */
   private async turn(msg: InboundMessage, log: Logger): Promise<Reply[]> {
-    const started = this.now();
     try {
-      const result = await this.deps.engine.handle(msg);
-      log.info(
-        { intent: result.classification?.intent, replies: result.replies.map((r) => r.kind), latencyMs: this.now() - started },
-        'turn handled',
-      );
-      return result.replies;
+      // The engine logs every turn (intent, replies, latency); nothing to add here.
+      return (await this.deps.engine.handle(msg)).replies;
     } catch (err) {
       const reference = referenceId();
       log.error({ err: describe(err), reference }, 'turn failed');
@@ -105,8 +95,22 @@ export class SlackTurns {
     }
   }
 
+  /**
+   * A per-request logger, created only when something is logged: most turns
+   * log nothing here (the engine logs each turn), and a child logger with
+   * redaction is not free at hundreds of requests a second.
+   */
   private childLogger(bindings: Record<string, unknown>): Logger {
-    return this.deps.logger.child({ platform: 'slack', ...bindings });
+    const parent = this.deps.logger;
+    let child: Logger | undefined;
+    const get = () => (child ??= parent.child({ platform: 'slack', ...bindings }));
+    return {
+      debug: (obj, msg) => get().debug(obj, msg),
+      info: (obj, msg) => get().info(obj, msg),
+      warn: (obj, msg) => get().warn(obj, msg),
+      error: (obj, msg) => get().error(obj, msg),
+      child: (more) => get().child(more),
+    };
   }
 
   /** `app_mention`: answer in a thread under the message (or in its thread). */
@@ -137,7 +141,6 @@ export class SlackTurns {
         user: e.user,
         text: e.text,
         surface: dm ? 'dm' : 'channel',
-        receivedAt: this.now(),
       },
       log,
     );
@@ -171,7 +174,6 @@ export class SlackTurns {
         user: e.user,
         text: e.text ?? '',
         surface: 'dm',
-        receivedAt: this.now(),
       },
       log,
     );
@@ -196,7 +198,6 @@ export class SlackTurns {
       user: c.user_id,
       text: isHelp ? 'help' : text,
       surface: 'command',
-      receivedAt: this.now(),
       ...(text === '' ? { action: { type: 'start' } as Action } : {}),
     };
     let replies = await this.turn(msg, log);
@@ -255,7 +256,6 @@ export class SlackTurns {
         text: action.type === 'ask' ? action.text : '',
         action,
         surface: 'button',
-        receivedAt: this.now(),
       },
       log,
     );
@@ -325,7 +325,6 @@ export class SlackTurns {
         text: action.type === 'ask' ? action.text : '',
         action,
         surface,
-        receivedAt: this.now(),
       },
       log,
     );
