@@ -37,6 +37,8 @@ export const THRESHOLDS = {
   accept: 0.3,
   /** ...unless the message is at least this similar to a training sentence of that intent. */
   familiar: 0.55,
+  /** A domain intent without any platform or topic named needs at least this similarity to a training sentence. */
+  familiarNoEntity: 0.25,
   /** Top two in-scope intents closer than this are ambiguous. */
   clarifyMargin: 0.12,
 } as const;
@@ -99,7 +101,7 @@ const OPS_WORDS = new Set(
 );
 
 /** Fault words that make a tool question only when a platform or topic is named ("vm stuck at boot", not "I'm stuck"). */
-const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive'.split(' '));
+const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive responding'.split(' '));
 
 /** Words that make a sentence a comparison (which keeps OPS_WORDS from rejecting it). */
 const COMPARE_WORDS = new Set(
@@ -285,20 +287,26 @@ export function createNlu(knowledge: NluKnowledge): NluEngine {
       const contentTokens = tokens.filter((w) => !FUNCTION_WORDS.has(w) && !/^\d/.test(w));
       const unknownShare = contentTokens.length === 0 ? 0 : unknown.length / contentTokens.length;
       const veto = (intent: IntentId, score: number): boolean => {
-        // A workload review needs a workload: someone's own system or concrete figures.
-        if (intent === 'review_workload') return !describesOwnWorkload(tokens);
-        // Small talk and help are short and use familiar words; "who are you voting for" is neither.
-        // (A short message that opens with the word itself, "thanks a bunch", "hey y'all", stands.)
         if (intent === 'help' || intent === 'greeting' || intent === 'thanks') {
+          // Small talk that names a platform or topic is really a question ("help with kubernetes").
+          if (hasEntity) return true;
+          // Small talk and help use familiar words; "who are you voting for" does not. A short
+          // message that opens with the word itself ("thanks a bunch", "hey y'all") stands.
           return unknown.length > 0 && score < 0.75 && !(tokens.length <= 3 && SOCIAL_OPENERS.has(tokens[0] as string));
         }
+        // A workload review needs a workload: someone's own system or concrete figures.
+        if (intent === 'review_workload') return !describesOwnWorkload(tokens);
         // "docker vs podman": a comparison with something the article does not cover.
-        if (intent === 'compare_overview') return distinctPlatforms.size < 2 && unknown.length > 0 && !hasTopicFreeCompareWord(tokens);
+        if (intent === 'compare_overview' && distinctPlatforms.size < 2 && unknown.length > 0 && !hasTopicFreeCompareWord(tokens)) return true;
         // Rules of thumb are about choosing; "which offers stronger isolation" is a topic question.
-        if (intent === 'ask_guidance' && g.topics.length > 0) return !tokens.some((t) => GUIDANCE_CUES.has(t));
-        // A domain question with no platform or topic in it, made largely of
-        // words vmk has never seen ("who are you voting for"), is not one.
-        if (!hasEntity && DOMAIN.has(intent)) return unknownShare >= 0.5 || (unknown.length >= 2 && unknownShare >= 0.3);
+        if (intent === 'ask_guidance' && g.topics.length > 0 && !tokens.some((t) => GUIDANCE_CUES.has(t))) return true;
+        if (!hasEntity && DOMAIN.has(intent)) {
+          // Without a platform or topic, a domain answer needs phrasing close to a known one
+          // ("best netflix shows" is not "best practices for picking").
+          if (scored.nearest < THRESHOLDS.familiarNoEntity) return true;
+          // ...and not be made largely of words vmk has never seen ("who are you voting for").
+          return unknownShare >= 0.5 || (unknown.length >= 2 && unknownShare >= 0.3);
+        }
         return false;
       };
       const kept = scored.ranking.filter((r) => r.intent === 'out_of_scope' || !veto(r.intent, r.score));
@@ -469,10 +477,10 @@ function comparesWithUnknown(slotted: string[], isUnknown: (w: string) => boolea
 function comparesOtherThings(slotted: string[]): boolean {
   for (let i = 1; i + 1 < slotted.length; i++) {
     const t = slotted[i];
-    if (t !== 'versus' && t !== 'vs') continue;
+    if (t !== 'versus' && t !== 'vs' && t !== 'than') continue;
     const a = slotted[i - 1] as string;
     const b = slotted[i + 1] as string;
-    if (!a.startsWith('zz') && !b.startsWith('zz') && !FUNCTION_WORDS.has(a) && !FUNCTION_WORDS.has(b)) return true;
+    if (!a.startsWith('zz') && !b.startsWith('zz') && !STOP.has(a) && !STOP.has(b)) return true;
   }
   return false;
 }
