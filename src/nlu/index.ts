@@ -91,7 +91,7 @@ const OPS_WORDS = new Set(
   `kubectl kubeadm helm chart charts install installing installed installation configure configuring
   error errors exception crashloopbackoff imagepullbackoff oomkilled stacktrace traceback
   price prices pricing priced invoice license licence licensing quota
-  dockerfile yaml yml manifest manifests terraform ansible ssh syntax kubeconfig kubelet etcd cni
+  dockerfile yaml yml manifest manifests terraform ssh syntax kubeconfig kubelet etcd cni
   statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
   crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport replicas rbac
   certification certified exam salary salaries tutorial course
@@ -105,7 +105,7 @@ const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive responding'.sp
 
 /** Words that make a sentence a comparison (which keeps OPS_WORDS from rejecting it). */
 const COMPARE_WORDS = new Set(
-  'compare compared comparison comparing versus vs difference differences differ than better worse cheaper or which instead rather'
+  'compare compared comparison comparing versus vs difference differences differ than better worse cheaper instead rather'
     .split(/\s+/),
 );
 
