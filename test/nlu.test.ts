@@ -122,7 +122,15 @@ describe('typo correction', () => {
     expect(t.correct('banana')).toBe('banana');
   });
 
+  it('fixes two edits in long entity words only', () => {
+    const t = createTypoCorrector(new Map([['orchestration', 1], ['banana', 1]]), () => false, ['orchestration']);
+    expect(t.correct('orkestration')).toBe('orchestration');
+    expect(t.correct('bnanaa')).toBe('bnanaa');
+    expect(t.correct('xrkestration')).toBe('xrkestration');
+  });
+
   it.each([
+    ['orkestration: vm vs k8s', 'ask_topic', 'orchestration', null],
     ['waht about secuirty on kuberntes?', 'ask_topic', 'security', 'kubernetes'],
     ['how does scalabilty compare', 'ask_topic', 'scaling', null],
     ['isolaton in virtaul machines', 'ask_topic', 'isolation', 'vm'],
@@ -227,6 +235,8 @@ describe('intents', () => {
     ['help me decide what to use', 'start_advice'],
     ['we run a 15 year old java monolith on windows server, should we move it to k8s?', 'review_workload'],
     ['hi! what is the difference between a vm and a container?', 'compare_overview'],
+    ['thanks! and what about scaling?', 'ask_topic'],
+    ['ok cool. when should I use vms?', 'ask_guidance'],
   ])('%s -> %s', (text, intent) => {
     expect(nlu.classify(text).intent).toBe(intent);
   });

@@ -185,7 +185,7 @@ export function createNlu(knowledge: NluKnowledge): NluEngine {
   for (const f of tokenized) for (const ex of f.examples) for (const w of ex) frequency.set(w, (frequency.get(w) ?? 0) + 1);
   for (const w of gazetteer.words) frequency.set(w, (frequency.get(w) ?? 0) + 3);
   const knownStems = new Set([...frequency.keys()].map(stem));
-  const typos = createTypoCorrector(frequency, (w) => knownStems.has(stem(w)));
+  const typos = createTypoCorrector(frequency, (w) => knownStems.has(stem(w)), gazetteer.words);
 
   // Content words: what the in-scope intents talk about.
   const content = new Set<string>();

@@ -22,8 +22,38 @@ function deletes(word: string): string[] {
   return out;
 }
 
-/** `frequency` ranks candidates: the more common vocabulary word wins a tie. */
-export function createTypoCorrector(frequency: Map<string, number>, isKnown: (word: string) => boolean = () => false): TypoCorrector {
+/** Levenshtein distance, or `max + 1` as soon as it must exceed `max`. */
+export function boundedDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const v = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+      cur.push(v);
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length] ?? max + 1;
+}
+
+/** Words of this length or more may be two edits away from a long `keywords` entry ("orkestration"). */
+export const LONG_TYPO_LENGTH = 8;
+
+/**
+ * `frequency` ranks candidates: the more common vocabulary word wins a tie.
+ * `keywords` (the entity words) are also matched at two edits for long words.
+ */
+export function createTypoCorrector(
+  frequency: Map<string, number>,
+  isKnown: (word: string) => boolean = () => false,
+  keywords: Iterable<string> = [],
+): TypoCorrector {
+  const longKeywords = [...new Set(keywords)].filter((w) => w.length >= LONG_TYPO_LENGTH - 1 && /^[a-z]+$/.test(w));
   const index = new Map<string, string[]>();
   const add = (key: string, word: string): void => {
     const list = index.get(key);
@@ -73,6 +103,17 @@ export function createTypoCorrector(frequency: Map<string, number>, isKnown: (wo
       if (score > bestScore || (score === bestScore && w < best)) {
         best = w;
         bestScore = score;
+      }
+    }
+    if (best === word && word.length >= LONG_TYPO_LENGTH) {
+      let bestDist = 3;
+      for (const k of longKeywords) {
+        if (k[0] !== word[0]) continue;
+        const d = boundedDistance(word, k, 2);
+        if (d < bestDist) {
+          bestDist = d;
+          best = k;
+        }
       }
     }
     return best;
