@@ -125,7 +125,9 @@ describe('typo correction', () => {
   it('fixes two edits in long entity words only', () => {
     const t = createTypoCorrector(new Map([['orchestration', 1], ['banana', 1]]), () => false, ['orchestration']);
     expect(t.correct('orkestration')).toBe('orchestration');
-    expect(t.correct('bnanaa')).toBe('bnanaa');
+    // Two edits only for words of 8+ letters, and only towards entity words.
+    expect(t.correct('bnanaxx')).toBe('bnanaxx');
+    expect(t.correct('orkestra')).toBe('orkestra');
     expect(t.correct('xrkestration')).toBe('xrkestration');
   });
 
