@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { KnowledgeError, type KnowledgeProblem } from '../errors.js';
 import { SECTION_IDS } from '../knowledge/schema.js';
+import { formatPath, readYamlFile } from '../knowledge/yaml.js';
 import { KNOWLEDGE_DIR } from '../paths.js';
 import { DIMENSIONS } from '../types.js';
 
@@ -109,9 +107,6 @@ export function compilePattern(source: string): RegExp {
   return new RegExp(`(?<![a-z0-9])(?:${expanded})(?![a-z0-9])`, 'gi');
 }
 
-function formatPath(path: PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
-}
 
 /** Checks what zod cannot: references between questions, options, traits and patterns. */
 function crossCheck(data: AdvisorFile, problems: (path: string, message: string) => void): void {
@@ -184,25 +179,8 @@ export function buildCatalog(raw: unknown, file = 'knowledge/advisor.yaml', line
 
 /** Reads and validates knowledge/advisor.yaml; a bad file throws one KnowledgeError naming every problem. */
 export function loadCatalog(dir: string = KNOWLEDGE_DIR): Catalog {
-  const full = join(dir, 'advisor.yaml');
-  const shown = relative(process.cwd(), full) || full;
-  let source: string;
-  try {
-    source = readFileSync(full, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new KnowledgeError([{ file: shown, path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(err)})` }]);
-  }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new KnowledgeError(
-      doc.errors.map((e) => ({ file: shown, path: '', line: e.linePos?.[0]?.line, message: `YAML syntax: ${e.message.split('\n')[0] ?? ''}` })),
-    );
-  }
-  const lineOf = (path: PropertyKey[]): number | undefined => {
-    const node = doc.getIn(path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-    return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-  };
-  return buildCatalog(doc.toJS(), shown, lineOf);
+  const problems: KnowledgeProblem[] = [];
+  const yaml = readYamlFile(dir, 'advisor.yaml', problems);
+  if (!yaml) throw new KnowledgeError(problems);
+  return buildCatalog(yaml.value, yaml.shown, (path) => yaml.lineOf(path));
 }

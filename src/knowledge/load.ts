@@ -1,10 +1,10 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { z } from 'zod';
 import { KNOWLEDGE_DIR } from '../paths.js';
 import { KnowledgeError, type KnowledgeProblem } from '../errors.js';
 import { DIMENSIONS, TOPICS, type Topic } from '../types.js';
+import { formatPath, readYamlFile, shownPath } from './yaml.js';
 import {
   ArticleSchema,
   DimensionsFileSchema,
@@ -19,18 +19,6 @@ import {
 } from './schema.js';
 
 
-function formatPath(path: PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('');
-}
-
-/** How a knowledge file is named in error messages: relative to where vmk runs. */
-function shownPath(dir: string, file: string): string {
-  const full = join(dir, file);
-  return relative(process.cwd(), full) || full;
-}
-
 /** Reads and validates one YAML file; problems are appended, never thrown. */
 function readYaml<S extends z.ZodType>(
   dir: string,
@@ -38,30 +26,12 @@ function readYaml<S extends z.ZodType>(
   schema: S,
   problems: KnowledgeProblem[],
 ): z.infer<S> | undefined {
-  const full = join(dir, file);
-  const shown = shownPath(dir, file);
-  let source: string;
-  try {
-    source = readFileSync(full, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    problems.push({ file: shown, path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(err)})` });
-    return undefined;
-  }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      problems.push({ file: shown, path: '', line: lineCounter.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split('\n')[0]}` });
-    }
-    return undefined;
-  }
-  const result = schema.safeParse(doc.toJS());
+  const yaml = readYamlFile(dir, file, problems);
+  if (!yaml) return undefined;
+  const result = schema.safeParse(yaml.value);
   if (!result.success) {
     for (const issue of result.error.issues) {
-      const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-      const line = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-      problems.push({ file: shown, path: formatPath(issue.path), line, message: issue.message });
+      problems.push({ file: yaml.shown, path: formatPath(issue.path), line: yaml.lineOf(issue.path), message: issue.message });
     }
     return undefined;
   }

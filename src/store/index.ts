@@ -1,13 +1,11 @@
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MemoryStore } from './memory.js';
-import { RedisStore } from './redis.js';
-import { SqliteStore } from './sqlite.js';
 import type { StateStore } from './types.js';
 
 export { MemoryStore } from './memory.js';
-export { RedisStore, redactRedisUrl } from './redis.js';
-export { SqliteStore } from './sqlite.js';
+export type { RedisStore } from './redis.js';
+export type { SqliteStore } from './sqlite.js';
 export { StoreUnavailableError } from './types.js';
 export type { ConversationState, StateKey, StateStore, Versioned } from './types.js';
 
@@ -31,12 +29,13 @@ export async function createStore(opts: CreateStoreOptions): Promise<StateStore>
     case 'memory':
       return new MemoryStore({ now: opts.now });
     case 'sqlite':
-      return new SqliteStore({ dataDir: opts.dataDir, now: opts.now, logger: opts.logger });
+      // The backends' drivers are imported only when chosen: they cost start-up time.
+      return new (await import('./sqlite.js')).SqliteStore({ dataDir: opts.dataDir, now: opts.now, logger: opts.logger });
     case 'redis':
       if (!opts.redisUrl) {
         throw new ConfigError([{ variable: 'REDIS_URL', message: 'the Redis store needs REDIS_URL, e.g. redis://localhost:6379' }]);
       }
-      return RedisStore.connect({ url: opts.redisUrl, logger: opts.logger });
+      return (await import('./redis.js')).RedisStore.connect({ url: opts.redisUrl, logger: opts.logger });
     default: {
       const kind: never = opts.kind;
       throw new ConfigError([{ variable: 'store kind', message: `unknown store "${String(kind)}"; use memory, sqlite or redis` }]);
