@@ -192,6 +192,11 @@ describe('entities', () => {
     expect(nlu.classify(text).platform).toBe(platform);
   });
 
+  it('reads "not interested in X, tell me about Y" as Y, and "X vs Y" as both', () => {
+    expect(nlu.classify('not interested in vms, tell me about k8s')).toMatchObject({ intent: 'ask_platform', platform: 'kubernetes' });
+    expect(nlu.classify('vms vs kubernetes for isolation')).toMatchObject({ intent: 'ask_topic', topic: 'isolation', platform: null });
+  });
+
   it('keeps the intent when polarity words appear', () => {
     expect(nlu.classify('when should we use containers rather than virtual machines').intent).toBe('ask_guidance');
     expect(nlu.classify('when should we use virtual machines rather than containers').intent).toBe('ask_guidance');

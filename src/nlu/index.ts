@@ -137,8 +137,8 @@ function comparesSameSide(tokens: string[], g: GazetteerResult): boolean {
   return false;
 }
 
-/** Words that mark the platform right after them as the one not wanted ("rather than VMs"). */
-const NEGATORS = new Set('not than instead over without vs versus avoid off like'.split(/\s+/));
+/** Words that mark a platform just after them as the one not wanted ("rather than VMs"); "vs" is symmetric. */
+const NEGATORS = new Set('not no than instead over without avoid off like'.split(/\s+/));
 
 /** Intents that answer from the article (as opposed to small talk and help). */
 const DOMAIN = new Set<IntentId>(['ask_topic', 'ask_platform', 'compare_overview', 'ask_guidance', 'start_advice', 'review_workload']);
@@ -522,7 +522,8 @@ function pickPlatform(tokens: string[], g: GazetteerResult): Side | null {
   const negated = new Set<Side>();
   for (const m of g.matches) {
     if (m.entity.kind !== 'platform') continue;
-    const before = tokens.slice(Math.max(0, m.start - 2), m.start);
+    // "rather than VMs", "not interested in VMs": a negator up to three words before.
+    const before = tokens.slice(Math.max(0, m.start - 3), m.start);
     if (before.some((t) => NEGATORS.has(t))) negated.add(m.entity.value);
   }
   const wanted = distinct.filter((p) => !negated.has(p));
