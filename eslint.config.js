@@ -18,10 +18,12 @@ export default tseslint.config(
     ignores: ['src/main.ts', 'src/cli.ts'],
     rules: {
       'no-restricted-imports': ['error', {
+        paths: [
+          { name: 'natural', message: 'Import natural by subpath (natural/lib/natural/...): the root costs 0.7 s and loads ./.env.' },
+        ],
         patterns: [
           { group: ['**/adapters/**'], message: 'src/ is the platform-neutral core: adapters import the core, never the reverse.' },
           { group: ['@slack/*', 'botbuilder*', 'express'], message: 'Platform SDKs belong in adapters/.' },
-          { group: ['natural', 'natural/lib/natural'], message: 'Import natural by subpath (natural/lib/natural/<module>/index.js).' },
         ],
       }],
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration once, in src/config.ts, and pass it in.' }],

@@ -7,7 +7,6 @@
  * typo fixer left alone.
  */
 // The lint pattern for natural also matches its subpaths; this is a subpath import (see natural.d.ts).
-// eslint-disable-next-line no-restricted-imports
 import BayesClassifier from 'natural/lib/natural/classifiers/bayes_classifier.js';
 import type { IntentId } from '../types.js';
 import { SLOT_NUMBER, SLOT_PLATFORM, SLOT_TOPIC, stem } from './gazetteer.js';

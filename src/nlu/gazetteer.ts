@@ -5,7 +5,6 @@
  * entity words ("is SLOT_PLATFORM good at SLOT_TOPIC").
  */
 // The lint pattern for natural also matches its subpaths; this is a subpath import (see natural.d.ts).
-// eslint-disable-next-line no-restricted-imports
 import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js';
 import type { Lexicon } from '../knowledge/schema.js';
 import { SIDES, TOPICS, type Side, type Topic } from '../types.js';

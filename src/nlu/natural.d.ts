@@ -4,14 +4,12 @@
  * 250 ms of start-up); the single files cost about 15 ms.
  */
 declare module 'natural/lib/natural/classifiers/bayes_classifier.js' {
-  // eslint-disable-next-line no-restricted-imports -- a subpath, types only
   import type { BayesClassifier } from 'natural/lib/natural/classifiers/index.js';
   const Bayes: typeof BayesClassifier;
   export default Bayes;
 }
 
 declare module 'natural/lib/natural/stemmers/porter_stemmer.js' {
-  // eslint-disable-next-line no-restricted-imports -- a subpath, types only
   import type { Stemmer } from 'natural/lib/natural/stemmers/index.js';
   const PorterStemmer: Stemmer;
   export default PorterStemmer;
