@@ -38,7 +38,8 @@ export async function runChat(engine: Engine, io: { input: NodeJS.ReadableStream
 
 /** Gives every button of a reply a number the user can type. */
 function numbered(reply: Reply, into: Action[]): Reply {
-  const label = (l: string) => `${into.length}: ${l}`;
+  // Labels the core already numbers ("2. Growing fast") keep their own number when it matches.
+  const label = (l: string) => (l.startsWith(`${into.length}. `) ? l : `${into.length}: ${l}`);
   const choices = reply.choices?.map((c) => (into.push(c.action), { ...c, label: label(c.label) }));
   const actions = reply.actions?.map((c) => (into.push(c.action), { ...c, label: label(c.label) }));
   return { ...reply, choices, actions };
