@@ -1,12 +1,15 @@
 /**
  * The Slack adapter end to end over HTTP: the real vmk server (startServer),
  * signed requests as Slack sends them, and a local fake Slack Web API and
- * response_url that record everything vmk sends.
+ * response_url that record everything vmk sends. A slash command's reply is
+ * read from its acknowledgement (the HTTP 200 body), as Slack does; clicks
+ * and slow commands are answered at the response_url.
  */
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mountSlack, type SlackHandle } from '../adapters/slack/index.js';
+import { ACK_BUDGET_MS, mountSlack, serializeAction, type SlackHandle } from '../adapters/slack/index.js';
+import type { Engine } from '../src/engine.js';
 import type { Logger } from '../src/logger.js';
 import { createStore } from '../src/store/index.js';
 import type { StateStore } from '../src/store/types.js';
@@ -16,11 +19,14 @@ import {
   eventCallback,
   FAKE_BOT_ID,
   FAKE_BOT_USER_ID,
+  postForAck,
   postToSlackEndpoint,
+  sendSlashCommand,
   slashCommand,
   startFakeSlack,
   startFakeSocketMode,
   REVOKED_TOKEN,
+  type Acknowledgement,
   type FakeSlack,
   type RecordedCall,
 } from './helpers/fake-slack.js';
@@ -56,14 +62,39 @@ async function poisonableStore(): Promise<StateStore> {
 const send = {
   event: (event: Record<string, unknown>, opts: { eventId?: string; retryNum?: number } = {}) =>
     postToSlackEndpoint(srv.url, eventCallback(event, opts), JSON_TYPE, { secret: SECRET, ...(opts.retryNum !== undefined ? { retryNum: opts.retryNum } : {}) }),
-  command: (fields: Parameters<typeof slashCommand>[0]) => postToSlackEndpoint(srv.url, slashCommand(fields), FORM, { secret: SECRET }),
+  /** A slash command; resolves with its acknowledgement, which carries the reply. */
+  command: (fields: Parameters<typeof slashCommand>[0]) => sendSlashCommand(srv.url, fields, { secret: SECRET }),
   click: (fields: Parameters<typeof blockActions>[0]) => postToSlackEndpoint(srv.url, blockActions(fields), FORM, { secret: SECRET }),
 };
 
+/** Something vmk sent: a recorded call, or a slash command's acknowledgement. */
+type Sent = { body: Record<string, unknown> };
+
 const to = (channel: string) => (c: RecordedCall) => c.body.channel === channel;
 const atUrl = (id: string) => (c: RecordedCall) => c.method === 'response_url' && c.responseUrlId === id;
-const textOf = (c: RecordedCall) => JSON.stringify(c.body);
+const textOf = (c: Sent) => JSON.stringify(c.body);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Users whose turns the test server slows down past the ack budget. */
+const SLOW_USER_PREFIX = 'USLOW';
+const SLOW_TURN_MS = ACK_BUDGET_MS + 300;
+
+/** The reply a quick command carries in its acknowledgement: a private (ephemeral) JSON message, and nothing sent to its response_url. */
+async function expectAnsweredInAck(ack: Acknowledgement, responseUrlId: string): Promise<Acknowledgement> {
+  expect(ack.status).toBe(200);
+  expect(ack.contentType).toMatch(/^application\/json/);
+  expect(ack.body.response_type).toBe('ephemeral');
+  expect(String(ack.body.text ?? '')).not.toBe('');
+  await sleep(150);
+  expect(fake.attempts.filter(atUrl(responseUrlId))).toHaveLength(0);
+  return ack;
+}
+
+/** Starts a dialog with /vmk-advise and returns the first question (from the acknowledgement). */
+async function startDialog(user: string, channel: string): Promise<Sent> {
+  const id = uniq('start');
+  const ack = await send.command({ text: '', user, channel, responseUrl: fake.responseUrl(id) });
+  return expectAnsweredInAck(ack, id);
+}
 
 beforeAll(async () => {
   fake = await startFakeSlack();
@@ -78,6 +109,13 @@ describe('the vmk server with Slack on', () => {
     srv = await startTestServer({
       env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-e2e-test-token', SLACK_API_URL: fake.apiUrl },
       store: await poisonableStore(),
+      // Turns of the "slow" users take longer than the ack budget; everyone else's run as usual.
+      wrapEngine: (engine: Engine): Engine => ({
+        handle: async (msg) => {
+          if (msg.user.startsWith(SLOW_USER_PREFIX)) await sleep(SLOW_TURN_MS);
+          return engine.handle(msg);
+        },
+      }),
     });
   });
 
@@ -139,21 +177,33 @@ describe('the vmk server with Slack on', () => {
       expect(textOf(reply)).toMatch(/portab/i);
     });
 
-    it('/vmk-advise help shows usage, privately', async () => {
+    it('/vmk-advise help shows usage, privately, in the acknowledgement', async () => {
       const id = uniq('help');
-      const res = await send.command({ text: 'help', user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(id) });
-      expect(res.status).toBe(200);
-      const reply = await fake.waitFor(atUrl(id));
-      expect(reply.body.response_type).toBe('ephemeral');
+      const reply = await expectAnsweredInAck(await send.command({ text: 'help', user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(id) }), id);
       expect(textOf(reply)).toContain('/vmk-advise &lt;question&gt;');
     });
 
-    it('/vmk-advise <question> answers it, privately', async () => {
+    it('/vmk-advise <question> answers it, privately, in the acknowledgement', async () => {
       const id = uniq('q');
-      await send.command({ text: 'what about security?', user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(id) });
-      const reply = await fake.waitFor(atUrl(id));
+      const reply = await expectAnsweredInAck(await send.command({ text: 'what about security?', user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(id) }), id);
+      expect(textOf(reply)).toMatch(/security/i);
+    });
+
+    it('/vmk-advise with a turn slower than the ack budget: an empty ack in time, the answer at the response_url', async () => {
+      const id = uniq('late');
+      const started = Date.now();
+      const ack = await send.command({ text: 'what about security?', user: uniq(SLOW_USER_PREFIX), channel: uniq('C'), responseUrl: fake.responseUrl(id) });
+      expect(ack.status).toBe(200);
+      expect(ack.raw).toBe('');
+      expect(ack.ms).toBeGreaterThanOrEqual(ACK_BUDGET_MS - 20);
+      expect(ack.ms).toBeLessThan(2_500); // well inside Slack's 3 s
+      expect(fake.attempts.filter(atUrl(id))).toHaveLength(0);
+      const reply = await fake.waitFor(atUrl(id), 5_000);
+      expect(reply.at - started).toBeGreaterThanOrEqual(SLOW_TURN_MS - 20);
       expect(reply.body.response_type).toBe('ephemeral');
       expect(textOf(reply)).toMatch(/security/i);
+      await sleep(150);
+      expect(fake.calls.filter(atUrl(id))).toHaveLength(1);
     });
 
     it('publishes the Home tab, and its Start button opens the dialog in the DM', async () => {
@@ -180,19 +230,11 @@ describe('the vmk server with Slack on', () => {
   });
 
   describe('the guided dialog over button clicks', () => {
-    /** Starts a dialog with /vmk-advise and returns the first question. */
-    async function startDialog(user: string, channel: string): Promise<RecordedCall> {
-      const id = uniq('start');
-      await send.command({ text: '', user, channel, responseUrl: fake.responseUrl(id) });
-      const first = await fake.waitFor(atUrl(id));
-      expect(first.body.response_type).toBe('ephemeral');
-      return first;
-    }
-
     it('runs from /vmk-advise to a recommendation, replacing the message in place, then shares it', async () => {
       const user = uniq('U');
       const channel = uniq('C');
-      let message = await startDialog(user, channel);
+      let message: Sent = await startDialog(user, channel);
+      expect(buttonsIn(message.body).some((b) => b.action.type === 'answer'), `the first question has answer buttons: ${textOf(message)}`).toBe(true);
       let clicks = 0;
       for (; clicks < 25; clicks++) {
         const buttons = buttonsIn(message.body);
@@ -343,10 +385,9 @@ describe('the vmk server with Slack on', () => {
       await send.event({ type: 'app_mention', channel: mentionChannel, user: 'U1', text: `<@${FAKE_BOT_USER_ID}> ${hostile}`, ts: ts() });
       await fake.waitFor(to(mentionChannel));
       const id = uniq('inj');
-      await send.command({ text: hostile, user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(id) });
-      await fake.waitFor(atUrl(id));
+      const ack = await expectAnsweredInAck(await send.command({ text: hostile, user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(id) }), id);
 
-      for (const call of fake.calls.slice(firstCall)) {
+      for (const call of [...fake.calls.slice(firstCall), ack]) {
         const sent = JSON.stringify(call.body);
         expect(sent).not.toMatch(/<!channel>|<!here>|<!everyone>|<@U999>|<!subteam/);
         expect(sent).not.toMatch(/[<>]/);
@@ -383,12 +424,20 @@ describe('the vmk server with Slack on', () => {
       expect(fake.calls.filter(to(channel))).toHaveLength(1);
     });
 
-    it('a 500 and a 429 from a response_url: retried, one reply', async () => {
+    it("a 500 and a 429 from a click's response_url: retried, one reply", async () => {
+      const user = uniq('U');
+      const channel = uniq('C');
+      const first = await startDialog(user, channel);
+      const answer = buttonsIn(first.body).find((b) => b.action.type === 'answer');
+      expect(answer, textOf(first)).toBeDefined();
       const id = uniq('rurl');
       fake.failNext(1, { status: 500, method: 'response_url' });
       fake.failNext(1, { status: 429, retryAfter: 1, method: 'response_url' });
-      await send.command({ text: 'what about compatibility?', user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(id) });
-      await fake.waitFor(atUrl(id), 10_000);
+      const started = Date.now();
+      await send.click({ user, channel, actionId: answer!.actionId, value: answer!.value, responseUrl: fake.responseUrl(id) });
+      const reply = await fake.waitFor(atUrl(id), 10_000);
+      expect(reply.at - started).toBeGreaterThanOrEqual(900); // the Retry-After was honoured
+      expect(reply.body.replace_original).toBe(true);
       expect(fake.attempts.filter((c) => c.responseUrlId === id).map((c) => c.status)).toEqual([500, 429, 200]);
     });
 
@@ -458,7 +507,7 @@ describe('the adapter on its own Express app, with an engine that throws', () =>
     expect(textOf(await fake.waitFor(to(next)))).toContain('fine: still there?');
   });
 
-  it('escapes user text the engine echoes verbatim, in messages, ephemerals and response_url posts', async () => {
+  it('escapes user text the engine echoes verbatim, in messages, ephemerals and command acknowledgements', async () => {
     const hostile = '<!channel> <!here> <@U999> <!subteam^S1|@ops> &lt;!everyone&gt; <https://evil.example|click>';
     const dm = uniq('D');
     const mention = uniq('C');
@@ -466,16 +515,31 @@ describe('the adapter on its own Express app, with an engine that throws', () =>
     const first = fake.calls.length;
     await postToSlackEndpoint(url, eventCallback({ type: 'message', channel_type: 'im', channel: dm, user: 'U1', text: hostile, ts: ts() }), JSON_TYPE, { secret: SECRET });
     await postToSlackEndpoint(url, eventCallback({ type: 'app_mention', channel: mention, user: 'U1', text: hostile, ts: ts() }), JSON_TYPE, { secret: SECRET });
-    await postToSlackEndpoint(url, slashCommand({ text: hostile, user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(rid) }), FORM, { secret: SECRET });
-    const echoed = [await fake.waitFor(to(dm)), await fake.waitFor(to(mention)), await fake.waitFor(atUrl(rid))];
+    const ack = await expectAnsweredInAck(await sendSlashCommand(url, { text: hostile, user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(rid) }, { secret: SECRET }), rid);
+    const echoed: Sent[] = [await fake.waitFor(to(dm)), await fake.waitFor(to(mention)), ack];
     for (const call of echoed) expect(textOf(call)).toContain('fine: &lt;!channel&gt; &lt;!here&gt; &lt;@U999&gt;');
-    for (const call of fake.calls.slice(first)) {
+    expect(ack.raw).not.toMatch(/[<>]/);
+    for (const call of [...fake.calls.slice(first), ack]) {
       expect(JSON.stringify(call.body)).not.toMatch(/[<>]/);
       expect(call.body).not.toHaveProperty('link_names');
+      expect(call.body).not.toHaveProperty('parse');
     }
   });
 
-  it('acks every request at once while answers wait their turn (bounded concurrency)', async () => {
+  it('a command whose engine throws is acked with the apology and its reference id, privately', async () => {
+    const rid = uniq('boom');
+    const ack = await expectAnsweredInAck(
+      await sendSlashCommand(url, { text: 'please explode', user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(rid) }, { secret: SECRET }),
+      rid,
+    );
+    const ref = /reference (vmk-[0-9a-f]{8})/.exec(textOf(ack))?.[1];
+    expect(ref, textOf(ack)).toBeDefined();
+    const logged = lines.find((l) => l.level === 'error' && JSON.stringify(l.obj).includes(ref!));
+    expect(JSON.stringify(logged?.obj)).toContain('engine exploded');
+    expect(textOf(ack)).not.toContain('engine exploded'); // the user reads the apology, the log gets the error
+  });
+
+  it('acks every event and click at once while answers wait their turn (bounded concurrency)', async () => {
     const app3 = express();
     let active = 0;
     let peak = 0;
@@ -501,21 +565,97 @@ describe('the adapter on its own Express app, with an engine that throws', () =>
     await new Promise((r) => s3.once('listening', r));
     const base = `http://127.0.0.1:${(s3.address() as AddressInfo).port}`;
     try {
-      const ids = Array.from({ length: 6 }, () => uniq('slow'));
-      // Every command is acknowledged while the engine is still blocked.
-      const acks = await Promise.all(
-        ids.map((id) => postToSlackEndpoint(base, slashCommand({ text: id, user: 'U1', channel: 'C1', responseUrl: fake.responseUrl(id) }), FORM, { secret: SECRET })),
-      );
-      expect(acks.map((r) => r.status)).toEqual(ids.map(() => 200));
+      // Four DMs and three clicks (an "ask" button on an ephemeral message answers at its response_url).
+      const dms = Array.from({ length: 4 }, () => uniq('D'));
+      const clicks = Array.from({ length: 3 }, () => uniq('slowclick'));
+      const acks = await Promise.all([
+        ...dms.map((channel) =>
+          postToSlackEndpoint(base, eventCallback({ type: 'message', channel_type: 'im', channel, user: 'U1', text: channel, ts: ts() }), JSON_TYPE, { secret: SECRET }).then(
+            async (r) => ({ status: r.status, raw: await r.text() }),
+          ),
+        ),
+        ...clicks.map((id) =>
+          postForAck(base, blockActions({ user: 'U1', channel: 'C1', actionId: 'vmk_choice_0', value: serializeAction({ type: 'ask', text: id }), responseUrl: fake.responseUrl(id) }), {
+            secret: SECRET,
+          }),
+        ),
+      ]);
+      // Every request is acknowledged, empty, while the engine is still blocked.
+      expect(acks.map((a) => [a.status, a.raw])).toEqual(acks.map(() => [200, '']));
       await sleep(100);
       expect(peak).toBe(2);
-      expect(fake.calls.filter((c) => ids.includes(c.responseUrlId ?? ''))).toHaveLength(0);
+      expect(fake.calls.filter((c) => dms.some((d) => to(d)(c)) || clicks.includes(c.responseUrlId ?? ''))).toHaveLength(0);
       release();
-      for (const id of ids) expect(textOf(await fake.waitFor(atUrl(id)))).toContain(`slow answer to ${id}`);
+      for (const channel of dms) expect(textOf(await fake.waitFor(to(channel)))).toContain(`slow answer to ${channel}`);
+      for (const id of clicks) {
+        const reply = await fake.waitFor(atUrl(id));
+        expect(reply.body.response_type).toBe('ephemeral');
+        expect(textOf(reply)).toContain(`slow answer to ${id}`);
+      }
       expect(peak).toBe(2);
     } finally {
       await h.stop();
       await new Promise((r) => s3.close(r));
+    }
+  });
+
+  it('a command slower than the ack budget is acked empty within the budget and answered at its response_url; a quick one sends only its extra replies there', async () => {
+    const app4 = express();
+    const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
+    const budget = 100;
+    const engine: Engine = {
+      handle: async (msg) => {
+        if (msg.text.startsWith('slow')) await sleep(400);
+        return {
+          replies: [
+            { kind: 'thanks', summary: 'first', blocks: [{ text: `first answer to ${msg.text}` }] },
+            { kind: 'thanks', summary: 'second', blocks: [{ text: `second answer to ${msg.text}` }] },
+          ],
+        };
+      },
+    };
+    const h = await mountSlack(app4, {
+      config: { mode: 'http', signingSecret: SECRET, botToken: 'xoxb-own', apiUrl: fake.apiUrl },
+      engine,
+      store: await createStore({ kind: 'memory', dataDir: '' }),
+      logger: quiet,
+      ackBudgetMs: budget,
+      retry: { minTimeout: 20 },
+    });
+    const s4 = app4.listen(0, '127.0.0.1');
+    await new Promise((r) => s4.once('listening', r));
+    const base = `http://127.0.0.1:${(s4.address() as AddressInfo).port}`;
+    try {
+      // Slow: an empty ack at the budget, then both replies at the response_url, in order.
+      const slowId = uniq('slowcmd');
+      const started = Date.now();
+      const slow = await sendSlashCommand(base, { text: 'slow question', user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(slowId) }, { secret: SECRET });
+      expect(slow.status).toBe(200);
+      expect(slow.raw).toBe('');
+      expect(slow.ms).toBeGreaterThanOrEqual(budget - 20);
+      expect(slow.ms).toBeLessThan(350);
+      const later = await fake.waitForCount(atUrl(slowId), 2);
+      expect(later[0]!.at - started).toBeGreaterThanOrEqual(380);
+      expect(later.map((c) => c.body.response_type)).toEqual(['ephemeral', 'ephemeral']);
+      expect(textOf(later[0]!)).toContain('first answer to slow question');
+      expect(textOf(later[1]!)).toContain('second answer to slow question');
+
+      // Quick: the first reply in the ack, only the second at the response_url.
+      const quickId = uniq('quickcmd');
+      const quick = await sendSlashCommand(base, { text: 'quick question', user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(quickId) }, { secret: SECRET });
+      expect(quick.status).toBe(200);
+      expect(quick.body.response_type).toBe('ephemeral');
+      expect(textOf(quick)).toContain('first answer to quick question');
+      expect(textOf(quick)).not.toContain('second answer');
+      const rest = await fake.waitFor(atUrl(quickId));
+      expect(rest.body.response_type).toBe('ephemeral');
+      expect(textOf(rest)).toContain('second answer to quick question');
+      await sleep(150);
+      expect(fake.calls.filter(atUrl(slowId))).toHaveLength(2);
+      expect(fake.calls.filter(atUrl(quickId))).toHaveLength(1);
+    } finally {
+      await h.stop();
+      await new Promise((r) => s4.close(r));
     }
   });
 
@@ -559,7 +699,7 @@ describe('the adapter on its own Express app, with an engine that throws', () =>
 });
 
 describe('Socket Mode', () => {
-  it('connects out with the app token, answers events and slash commands, acks every envelope, and disconnects on stop', async () => {
+  it('connects out with the app token, answers events, answers slash commands in the envelope ack, and disconnects on stop', async () => {
     const socket = await startFakeSocketMode(fake);
     const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
     const handle = await mountSlack(express(), {
@@ -576,14 +716,19 @@ describe('Socket Mode', () => {
       const event = JSON.parse(eventCallback({ type: 'message', channel_type: 'im', channel: dm, user: 'U1', text: 'hello socket', ts: ts() })) as unknown;
       const ack = await socket.push('events_api', event);
       expect(ack.envelope_id).toMatch(/^env-/);
+      expect(ack.payload ?? {}).toEqual({});
       expect(textOf(await fake.waitFor(to(dm)))).toContain('over the socket: hello socket');
 
+      // The command's reply is the payload of its envelope ack; nothing goes to the response_url.
       const rid = uniq('sock');
       const command = Object.fromEntries(new URLSearchParams(slashCommand({ text: 'what about isolation?', user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(rid) })));
-      await socket.push('slash_commands', command);
-      const reply = await fake.waitFor(atUrl(rid));
-      expect(reply.body.response_type).toBe('ephemeral');
-      expect(textOf(reply)).toContain('over the socket: what about isolation?');
+      const commandAck = await socket.push('slash_commands', command);
+      const reply = commandAck.payload as Record<string, unknown> | undefined;
+      expect(reply?.response_type).toBe('ephemeral');
+      expect(JSON.stringify(reply)).toContain('over the socket: what about isolation?');
+      expect(Array.isArray(reply?.blocks)).toBe(true);
+      await sleep(150);
+      expect(fake.attempts.filter(atUrl(rid))).toHaveLength(0);
     } finally {
       await handle.stop();
       await socket.close();

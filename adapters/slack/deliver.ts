@@ -54,8 +54,8 @@ interface PostResult {
 
 /**
  * One JSON POST over node:http(s). Plain `http.request` with a keep-alive
- * agent costs a fraction of `fetch` per call, which matters when every slash
- * command and click is answered through a response_url.
+ * agent costs a fraction of `fetch` per call, which matters when every click
+ * (and every slow slash command) is answered through a response_url.
  */
 function postJson(url: URL, payload: string, timeoutMs: number): Promise<PostResult> {
   return new Promise((resolve, reject) => {

@@ -12,6 +12,20 @@ export { SLACK_COMMAND, SLACK_EVENTS, SLACK_SCOPES } from './constants.js';
 export { renderReply, renderHomeView } from './render.js';
 export { parseActionValue, serializeAction } from './actions.js';
 
+/** How long a slash command may work before its ack must go out without the answer (Slack allows 3 s). */
+export const ACK_BUDGET_MS = 1_500;
+/** The largest ack budget accepted: Bolt itself answers 404 to a request not acked within about 3 s. */
+const MAX_ACK_BUDGET_MS = 2_500;
+
+/** Resolves with the promise's value, or with 'late' once `ms` have passed first. */
+function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /** The path Slack posts events, slash commands and interactivity to (HTTP mode). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -34,6 +48,12 @@ export interface MountSlackOptions {
   retry?: Partial<RetryPolicy>;
   /** Turns answered at the same time; more wait in a queue (they are already acked). Default 32. */
   maxConcurrentTurns?: number;
+  /**
+   * How long a slash command's turn may take for its first reply to travel in
+   * the acknowledgement; a slower turn is acked empty and answered through
+   * response_url. Default ACK_BUDGET_MS (1.5 s); at most 2.5 s.
+   */
+  ackBudgetMs?: number;
 }
 
 export interface SlackHandle {
@@ -76,6 +96,7 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
   const { config, engine, store } = opts;
   const logger = opts.logger.child({ component: 'slack' });
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+  const ackBudgetMs = Math.min(Math.max(opts.ackBudgetMs ?? ACK_BUDGET_MS, 0), MAX_ACK_BUDGET_MS);
   const blog = boltLogger(logger);
   // Configuration problems first, before any network call.
   const mode =
@@ -190,9 +211,33 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
   };
   for (const name of SLACK_EVENTS) registerEvent[name]();
 
+  // A slash command's first reply travels in the acknowledgement when the turn finishes
+  // within the ack budget (nearly always: turns take milliseconds), which saves an
+  // outbound call per command; further replies follow through response_url. A slower
+  // turn gets an empty ack at the budget and all its replies through response_url.
   bolt.command(SLACK_COMMAND, async ({ ack, body }) => {
-    await ack();
-    await track('command', () => turns.onCommand(body));
+    if (stopped) return ack();
+    // Engine failures already become an apology inside commandReplies; anything else
+    // is logged here and the command is acked empty, never left to reject unhandled.
+    const work = turns.commandReplies(body).catch((err: unknown) => {
+      logger.error({ err: describe(err), what: 'command' }, 'Slack listener failed');
+      return null;
+    });
+    inflight.add(work);
+    void work.finally(() => inflight.delete(work));
+    const inTime = await withinBudget(work, ackBudgetMs);
+    if (inTime === 'late') {
+      await ack();
+      await track('command', async () => {
+        const result = await work;
+        if (result) await turns.sendCommandReplies(result.responseUrl, result.bodies, result.log);
+      });
+      return;
+    }
+    if (!inTime) return ack();
+    const [first, ...rest] = inTime.bodies;
+    await ack(first);
+    if (rest.length) await track('command', () => turns.sendCommandReplies(inTime.responseUrl, rest, inTime.log));
   });
   bolt.action(ACTION_ID_PATTERN, async ({ ack, body, client }) => {
     await ack();

@@ -6,7 +6,7 @@ import { StoreUnavailableError, type StateStore } from '../../src/store/types.js
 import type { Action, InboundMessage, Reply, Surface } from '../../src/types.js';
 import { parseActionValue } from './actions.js';
 import { EVENT_CLAIM_TTL_MS, SLACK_COMMAND } from './constants.js';
-import { describe, postEphemeral, postMessage, postToResponseUrl, updateMessage, type RetryPolicy } from './deliver.js';
+import { describe, postEphemeral, postMessage, postToResponseUrl, updateMessage, type ResponseUrlBody, type RetryPolicy } from './deliver.js';
 import { homeReply } from './home.js';
 import {
   appHomeOpenedSchema,
@@ -22,8 +22,8 @@ import {
 import { renderHomeView, renderReply } from './render.js';
 
 /**
- * What happens for each kind of Slack request, once Bolt has verified and
- * acknowledged it: translate the payload into an InboundMessage, let the core
+ * What happens for each kind of Slack request, once Bolt has verified it (and,
+ * except for slash commands, acknowledged it): translate the payload into an InboundMessage, let the core
  * answer, render the replies and send them where they belong. No decision
  * about *what* to answer is made here.
  */
@@ -71,8 +71,14 @@ export class SlackTurns {
   private async claim(ids: string[], log: Logger): Promise<'fresh' | 'duplicate' | Reply> {
     try {
       let fresh = true;
+      // Stop at the first id already claimed: claiming the others too would let a
+      // concurrent retry (on this or another instance) take an id the first
+      // delivery still needs, and then neither would answer.
       for (const id of ids) {
-        if (!(await this.deps.store.claimEvent(id, EVENT_CLAIM_TTL_MS))) fresh = false;
+        if (!(await this.deps.store.claimEvent(id, EVENT_CLAIM_TTL_MS))) {
+          fresh = false;
+          break;
+        }
       }
       if (!fresh) log.info({ ids }, 'duplicate Slack event ignored');
       return fresh ? 'fresh' : 'duplicate';
@@ -180,12 +186,17 @@ export class SlackTurns {
     await this.sendToConversation(client, replies, { channel: e.channel, threadTs: e.thread_ts, user: e.user, dm: true }, log);
   }
 
-  /** `/vmk-advise [text]` (already acked): every reply is ephemeral, through the command's response_url. */
-  async onCommand(payload: unknown): Promise<void> {
+  /**
+   * `/vmk-advise [text]`: the replies, rendered as ephemeral response bodies.
+   * The caller puts the first one in the acknowledgement itself (no outbound
+   * call at all when the turn is quick) and sends the rest, or all of them when
+   * the turn was slow, through the command's response_url.
+   */
+  async commandReplies(payload: unknown): Promise<{ responseUrl: string; bodies: ResponseUrlBody[]; log: Logger } | null> {
     const parsed = commandSchema.safeParse(payload);
     if (!parsed.success) {
       this.deps.logger.warn({ platform: 'slack', issues: parsed.error.issues.slice(0, 3) }, 'malformed slash command ignored');
-      return;
+      return null;
     }
     const c = parsed.data;
     const log = this.childLogger({ surface: 'command', team: c.team_id, channel: c.channel_id, user: c.user_id });
@@ -203,10 +214,14 @@ export class SlackTurns {
     let replies = await this.turn(msg, log);
     // The command's syntax is Slack's business: put it on top of the core's usage.
     if (isHelp) replies = replies.map((r, i) => (i === 0 && r.kind !== 'error' ? { ...r, blocks: [USAGE_BLOCK, ...r.blocks] } : r));
-    for (const reply of replies) {
-      await this.safely(log, 'response_url post', () =>
-        postToResponseUrl(c.response_url, { response_type: 'ephemeral', ...renderReply(reply, { logger: log }) }, log, this.deps.retry),
-      );
+    const bodies: ResponseUrlBody[] = replies.map((reply) => ({ response_type: 'ephemeral', ...renderReply(reply, { logger: log }) }));
+    return { responseUrl: c.response_url, bodies, log };
+  }
+
+  /** Sends command replies that did not travel in the acknowledgement. */
+  async sendCommandReplies(responseUrl: string, bodies: ResponseUrlBody[], log: Logger): Promise<void> {
+    for (const body of bodies) {
+      await this.safely(log, 'response_url post', () => postToResponseUrl(responseUrl, body, log, this.deps.retry));
     }
   }
 

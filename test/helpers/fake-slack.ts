@@ -6,6 +6,9 @@
  *   const fake = await startFakeSlack();
  *   fake.failNext(2, { status: 429, retryAfter: 1 });  // the next two calls are rate limited
  *   await fake.waitFor((c) => c.method === 'chat.postMessage');
+ *
+ * Slash commands are answered in their acknowledgement: `sendSlashCommand`
+ * returns the parsed ack body; later replies arrive at the response_url.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -266,6 +269,36 @@ export async function postToSlackEndpoint(
     headers['x-slack-retry-reason'] = 'http_timeout';
   }
   return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body });
+}
+
+/** A request's acknowledgement as Slack reads it: the HTTP 200 body is the first reply to a slash command. */
+export interface Acknowledgement {
+  status: number;
+  contentType: string | null;
+  /** The response body as sent ('' for an empty ack). */
+  raw: string;
+  /** The parsed body: JSON as is, a plain-text body as `{ text }` (Slack shows it as the message), `{}` when empty. */
+  body: Record<string, unknown>;
+  /** Milliseconds from sending the request to reading the whole response. */
+  ms: number;
+}
+
+/** Sends a signed form-encoded request (a slash command or a click) and reads its acknowledgement. */
+export async function postForAck(baseUrl: string, formBody: string, opts: SignedRequestOptions): Promise<Acknowledgement> {
+  const started = performance.now();
+  const res = await postToSlackEndpoint(baseUrl, formBody, 'application/x-www-form-urlencoded', opts);
+  const raw = await res.text();
+  const ms = performance.now() - started;
+  const contentType = res.headers.get('content-type');
+  let body: Record<string, unknown> = {};
+  if (raw && contentType?.includes('application/json')) body = JSON.parse(raw) as Record<string, unknown>;
+  else if (raw) body = { text: raw };
+  return { status: res.status, contentType, raw, body, ms };
+}
+
+/** Sends a signed slash command and returns its acknowledgement (which carries the reply when vmk answers at once). */
+export function sendSlashCommand(baseUrl: string, fields: Parameters<typeof slashCommand>[0], opts: SignedRequestOptions): Promise<Acknowledgement> {
+  return postForAck(baseUrl, slashCommand(fields), opts);
 }
 
 let eventSeq = 0;
