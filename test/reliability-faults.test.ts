@@ -1,0 +1,278 @@
+/**
+ * Faults against real vmk processes (`node dist/src/cli.js serve`): a SIGKILL
+ * mid-dialog with SQLite, Redis dying and coming back under a running server,
+ * and two instances sharing one Redis.
+ *
+ * The fake Slack API answering 429 (Retry-After) and 500 is covered by
+ * slack.e2e.test.ts ("failures"); RELIABILITY.md points there.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../src/store/memory.js';
+import { RedisStore } from '../src/store/redis.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import type { StateKey, StateStore } from '../src/store/types.js';
+import type { Reply } from '../src/types.js';
+import type { DialogState } from '../src/advisor/index.js';
+import { buttonsIn, eventCallback, FAKE_BOT_USER_ID, FAKE_TEAM_ID, postToSlackEndpoint, slashCommand, blockActions, startFakeSlack, type FakeSlack, type RecordedCall } from './helpers/fake-slack.js';
+import { startServe, type ServeProcess } from './helpers/process.js';
+import { sleep, startRedisServer, type TestRedisServer } from './helpers/redis.js';
+import { startTestServer } from './helpers/server.js';
+
+interface TurnResponse {
+  status: number;
+  replies: Reply[];
+}
+
+async function turn(base: string, body: Record<string, unknown>): Promise<TurnResponse> {
+  const res = await fetch(`${base}/api/playground/turn`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await res.json()) as { replies?: Reply[] };
+  return { status: res.status, replies: json.replies ?? [] };
+}
+
+const question = (replies: Reply[]): Reply | undefined => replies.find((r) => r.kind === 'question');
+/** The first option of a question (with the current questions, this path asks at least five). */
+const firstChoice = (q: Reply) => {
+  const c = q.choices?.[0];
+  if (!c) throw new Error(`no choices on ${JSON.stringify(q).slice(0, 300)}`);
+  return c;
+};
+const webKey = (conversation: string, user: string): StateKey => ({ platform: 'web', workspace: 'local', conversation, user });
+
+describe('SIGKILL mid-dialog, SQLite store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vmk-kill-'));
+  let vmk: ServeProcess | undefined;
+  afterAll(async () => {
+    await vmk?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the restarted process resumes at the same question with every earlier answer', async () => {
+    const env = { VMK_STORE: 'sqlite', VMK_DATA_DIR: dir };
+    vmk = await startServe(env);
+    const who = { conversation: 'kill-1', user: 'ana' };
+    let q = question((await turn(vmk.url, { ...who, action: { type: 'start' } })).replies);
+    const given: { question: string; option: string }[] = [];
+    for (let i = 0; i < 3; i++) {
+      expect(q, `question ${i + 1}`).toBeDefined();
+      const choice = firstChoice(q!);
+      const res = await turn(vmk.url, { ...who, action: choice.action });
+      expect(res.status).toBe(200);
+      if (choice.action.type === 'answer') given.push({ question: '', option: choice.action.value });
+      q = question(res.replies);
+    }
+    expect(q?.title).toBe('Question 4');
+    const pending = firstChoice(q!);
+
+    await vmk.kill('SIGKILL');
+    expect(vmk.child.signalCode).toBe('SIGKILL');
+
+    // On disk: the three answers, in order, and question 4 current.
+    const disk = new SqliteStore({ dataDir: dir });
+    const stored = (await disk.get(webKey(who.conversation, who.user)))?.value.dialog as DialogState | undefined;
+    await disk.close();
+    expect(stored?.answers.map((a) => a.option)).toEqual(given.map((g) => g.option));
+    expect(stored?.current).not.toBeNull();
+
+    vmk = await startServe(env);
+    // The button shown before the kill still works: it answers question 4 and moves on to question 5.
+    const after = await turn(vmk.url, { ...who, action: pending.action });
+    expect(after.status).toBe(200);
+    const next = after.replies.find((r) => r.kind === 'question' || r.kind === 'recommendation');
+    expect(next, JSON.stringify(after.replies).slice(0, 500)).toBeDefined();
+    if (next?.kind === 'question') expect(next.title).toBe('Question 5');
+    // Back goes to question 4 again, with the first three answers still there.
+    const backAction = next?.actions?.find((a) => a.action.type === 'back');
+    expect(backAction).toBeDefined();
+    const back = await turn(vmk.url, { ...who, action: backAction!.action });
+    expect(question(back.replies)?.title).toBe('Question 4');
+    await vmk.kill('SIGTERM');
+    const reopened = new SqliteStore({ dataDir: dir });
+    const final = (await reopened.get(webKey(who.conversation, who.user)))?.value.dialog as DialogState | undefined;
+    await reopened.close();
+    expect(final?.answers.map((a) => a.option)).toEqual(given.map((g) => g.option));
+  }, 60_000);
+});
+
+describe('Redis stopped and restarted under a running server', () => {
+  let redis: TestRedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(() => redis?.dispose());
+
+  it('answers with a clear temporary error while Redis is down, and normally again once it is back, without a restart', async () => {
+    const srv = await startTestServer({ env: { VMK_STORE: 'redis', REDIS_URL: redis.url } });
+    try {
+      const who = { conversation: 'redis-1', user: 'ana' };
+      const q1 = question((await turn(srv.url, { ...who, action: { type: 'start' } })).replies);
+      expect(q1?.title).toBe('Question 1');
+
+      await redis.stop();
+      const click = await turn(srv.url, { ...who, action: firstChoice(q1!).action });
+      expect(click.status).toBe(200);
+      expect(click.replies[0]?.kind).toBe('error');
+      expect(JSON.stringify(click.replies[0])).toMatch(/cannot reach my conversation store.*try again in a minute/i);
+      const start = await turn(srv.url, { ...who, text: 'help me choose between VMs and Kubernetes' });
+      expect(start.status).toBe(200);
+      expect(JSON.stringify(start.replies)).toMatch(/conversation store|try again/i);
+      // Plain questions need no state and are still answered.
+      const plain = await turn(srv.url, { ...who, text: 'how do VMs and Kubernetes compare on isolation?' });
+      expect(plain.status).toBe(200);
+      expect(plain.replies[0]?.kind).toBe('topic');
+      expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
+
+      await redis.start();
+      let ready = 0;
+      for (let i = 0; i < 80 && ready !== 200; i++) {
+        await sleep(100);
+        ready = (await fetch(`${srv.url}/readyz`)).status;
+      }
+      expect(ready).toBe(200);
+      // Same process, no restart: a new dialog runs normally (the stopped Redis kept no data).
+      const again = question((await turn(srv.url, { ...who, action: { type: 'start' } })).replies);
+      expect(again?.title).toBe('Question 1');
+      const second = await turn(srv.url, { ...who, action: firstChoice(again!).action });
+      expect(question(second.replies)?.title).toBe('Question 2');
+      expect(srv.logs.some((l) => l.msg === 'turn failed')).toBe(false);
+    } finally {
+      await srv.close();
+    }
+  }, 30_000);
+});
+
+describe('two vmk processes sharing one Redis', () => {
+  const SECRET = 'two-instances-signing-secret';
+  let redis: TestRedisServer;
+  let fake: FakeSlack;
+  let a: ServeProcess;
+  let b: ServeProcess;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    fake = await startFakeSlack();
+    const env = { VMK_STORE: 'redis', REDIS_URL: redis.url, SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-two-instances', SLACK_API_URL: fake.apiUrl };
+    [a, b] = await Promise.all([startServe(env), startServe(env)]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.kill('SIGTERM'), b?.kill('SIGTERM')]);
+    await fake?.close();
+    await redis?.dispose();
+  });
+
+  it('a playground dialog started on one continues on the other, answer by answer', async () => {
+    const who = { conversation: 'lb-1', user: 'ana' };
+    let q = question((await turn(a.url, { ...who, action: { type: 'start' } })).replies);
+    const hosts = [b, a, b];
+    const values: string[] = [];
+    for (const [i, host] of hosts.entries()) {
+      const choice = firstChoice(q!);
+      if (choice.action.type === 'answer') values.push(choice.action.value);
+      const res = await turn(host.url, { ...who, action: choice.action });
+      q = question(res.replies);
+      expect(q?.title, `after answer ${i + 1}`).toBe(`Question ${i + 2}`);
+    }
+    const store = await RedisStore.connect({ url: redis.url });
+    try {
+      const dialog = (await store.get(webKey(who.conversation, who.user)))?.value.dialog as DialogState | undefined;
+      expect(dialog?.answers.map((x) => x.option)).toEqual(values);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a Slack dialog started by /vmk-advise on one instance is advanced by a click on the other', async () => {
+    const user = 'ULB1';
+    const channel = 'CLB1';
+    const res = await postToSlackEndpoint(a.url, slashCommand({ text: '', user, channel, responseUrl: fake.responseUrl('lb-start') }), 'application/x-www-form-urlencoded', { secret: SECRET });
+    expect(res.status).toBe(200);
+    const ackBody = await res.text();
+    const first: Record<string, unknown> = ackBody ? (JSON.parse(ackBody) as Record<string, unknown>) : (await fake.waitFor((c) => c.responseUrlId === 'lb-start')).body;
+    const answer = buttonsIn(first).find((x) => x.action.type === 'answer');
+    expect(answer, JSON.stringify(first).slice(0, 300)).toBeDefined();
+    const click = await postToSlackEndpoint(
+      b.url,
+      blockActions({ user, channel, actionId: answer!.actionId, value: answer!.value, responseUrl: fake.responseUrl('lb-click') }),
+      'application/x-www-form-urlencoded',
+      { secret: SECRET },
+    );
+    expect(click.status).toBe(200);
+    const next: RecordedCall = await fake.waitFor((c) => c.responseUrlId === 'lb-click', 10_000);
+    expect(next.body.replace_original).toBe(true);
+    expect(JSON.stringify(next.body)).toContain('Question 2');
+  });
+
+  it('a retried Slack event delivered once to each instance is answered once', async () => {
+    for (const n of [1, 2, 3]) {
+      const channel = `DLBRETRY${n}`;
+      const body = eventCallback(
+        { type: 'message', channel_type: 'im', channel, user: 'ULB2', text: 'how do VMs and Kubernetes compare on isolation?', ts: `1700000000.00000${n}` },
+        { eventId: `EvLB${n}${Date.now()}` },
+      );
+      const [ra, rb] = await Promise.all([
+        postToSlackEndpoint(a.url, body, 'application/json', { secret: SECRET }),
+        postToSlackEndpoint(b.url, body, 'application/json', { secret: SECRET, retryNum: 1 }),
+      ]);
+      expect([ra.status, rb.status]).toEqual([200, 200]);
+      await fake.waitFor((c) => c.method === 'chat.postMessage' && c.body.channel === channel, 10_000);
+    }
+    await sleep(500);
+    for (const n of [1, 2, 3]) {
+      expect(fake.calls.filter((c) => c.method === 'chat.postMessage' && c.body.channel === `DLBRETRY${n}`)).toHaveLength(1);
+    }
+    // The app_mention + message pair for one message, split across the instances, is answered once too.
+    const ts = '1700000001.000001';
+    const text = `<@${FAKE_BOT_USER_ID}> what about scaling?`;
+    await Promise.all([
+      postToSlackEndpoint(a.url, eventCallback({ type: 'app_mention', channel: 'CLBPAIR', user: 'ULB3', text, ts }, { team: FAKE_TEAM_ID }), 'application/json', { secret: SECRET }),
+      postToSlackEndpoint(b.url, eventCallback({ type: 'message', channel_type: 'channel', channel: 'CLBPAIR', user: 'ULB3', text, ts }, { team: FAKE_TEAM_ID }), 'application/json', { secret: SECRET }),
+    ]);
+    await fake.waitFor((c) => c.body.channel === 'CLBPAIR', 10_000);
+    await sleep(500);
+    expect(fake.calls.filter((c) => c.body.channel === 'CLBPAIR')).toHaveLength(1);
+  });
+});
+
+describe('a Slack retry racing the first delivery', () => {
+  it('is answered exactly once even when the first delivery is slow to claim the event', async () => {
+    const SECRET = 'race-signing-secret';
+    const fake = await startFakeSlack();
+    const inner = new MemoryStore();
+    let slowed = false;
+    // The first claim of an event id is recorded at once but answers late, so the retry
+    // runs all its claims while the first delivery is still between two of its own.
+    const store: StateStore = {
+      kind: inner.kind,
+      get: (k) => inner.get(k),
+      set: (k, v, e, t) => inner.set(k, v, e, t),
+      delete: (k) => inner.delete(k),
+      ping: () => inner.ping(),
+      close: () => inner.close(),
+      async claimEvent(id, ttl) {
+        const claimed = await inner.claimEvent(id, ttl);
+        if (id.startsWith('slack:event:') && !slowed) {
+          slowed = true;
+          await sleep(150);
+        }
+        return claimed;
+      },
+    };
+    const srv = await startTestServer({ env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-race', SLACK_API_URL: fake.apiUrl }, store });
+    try {
+      const channel = 'DRACE1';
+      const body = eventCallback({ type: 'message', channel_type: 'im', channel, user: 'URACE', text: 'what about portability?', ts: '1700000002.000001' }, { eventId: 'EvRACE1' });
+      const first = postToSlackEndpoint(srv.url, body, 'application/json', { secret: SECRET });
+      await sleep(30);
+      const retry = postToSlackEndpoint(srv.url, body, 'application/json', { secret: SECRET, retryNum: 1 });
+      expect([(await first).status, (await retry).status]).toEqual([200, 200]);
+      await fake.waitFor((c) => c.body.channel === channel, 5_000);
+      await sleep(300);
+      expect(fake.calls.filter((c) => c.body.channel === channel)).toHaveLength(1);
+    } finally {
+      await srv.close();
+      await fake.close();
+    }
+  });
+});
