@@ -199,7 +199,8 @@ export function createAdvisor(knowledge: AdvisorKnowledge, options: AdvisorOptio
       if (action.owner !== user) {
         return {
           dialog: dialog ?? null,
-          replies: [notice(`Only ${action.owner} can answer this one; it is their recommendation. To get your own, start one.`, [START_CHOICE])],
+          // The owner is not named: a raw user id means nothing to people (a GUID in Teams).
+          replies: [notice(`This recommendation belongs to the person who started it; start your own with the button below or by asking me to help you choose.`, [START_CHOICE])],
         };
       }
       if (!dialog || dialog.id !== action.dialog || dialog.owner !== user) {
