@@ -89,10 +89,9 @@ async function main(argv: string[]): Promise<number> {
           import('./advisor/index.js'),
           import('./paths.js'),
         ]);
-        const { readJsonl } = await import('./nlu/eval.js');
         const file = args[1] ?? `${PROJECT_ROOT}/test/data/workloads.jsonl`;
         const advisor = advisorMod.createAdvisor(loadKnowledge());
-        const lines = readJsonl(readFileSync(file, 'utf8')) as unknown as { text: string; verdict: 'vm' | 'kubernetes' | 'hybrid' }[];
+        const lines = advisorMod.parseWorkloadsJsonl(readFileSync(file, 'utf8'));
         out(advisorMod.formatWorkloadEval(advisorMod.evaluateWorkloads(advisor, lines)));
         return 0;
       }

@@ -19,7 +19,7 @@ describe('hard constraints', () => {
     { name: 'custom kernel', traits: ['custom_kernel'], verdict: 'vm', gate: 'os' },
     { name: 'vendor supports only VMs', traits: ['vendor_vm_only', 'spiky_traffic'], verdict: 'vm', gate: 'vendor' },
     { name: 'attached hardware', traits: ['passthrough_hardware', 'cost_pressure'], verdict: 'vm', gate: 'hardware' },
-    { name: 'live migration', traits: ['live_migration', 'cloud_native'], verdict: 'vm', gate: 'live_migration' },
+    { name: 'live migration', traits: ['live_migration', 'spiky_traffic'], verdict: 'vm', gate: 'live_migration' },
     { name: 'real-time even with a Kubernetes team', traits: ['realtime', 'k8s_skills', 'many_services'], verdict: 'vm', gate: 'realtime' },
     { name: 'untrusted code, nothing pulling to Kubernetes', traits: ['untrusted_code', 'no_k8s_skills'], verdict: 'vm', gate: 'isolation' },
   ])('$name forces $verdict', ({ traits, verdict, gate }) => {
@@ -46,6 +46,18 @@ describe('hard constraints', () => {
   it('a VM-bound workload and a team that wants Kubernetes gives VMs managed by Kubernetes', () => {
     expect(evaluate(catalog, ['live_migration', 'k8s_preference'])).toMatchObject({ verdict: 'hybrid', pattern: 'kubevirt' });
     expect(evaluate(catalog, ['windows_only', 'k8s_skills'])).toMatchObject({ verdict: 'hybrid', pattern: 'kubevirt' });
+  });
+
+  it('a part held on VMs by any hard constraint, next to new services, makes a split estate', () => {
+    for (const held of ['live_migration', 'passthrough_hardware', 'windows_only', 'stays_on_vms']) {
+      expect(evaluate(catalog, [held, 'many_services']), held).toMatchObject({ verdict: 'hybrid', pattern: 'split_estate', decidedBy: 'split_components' });
+      expect(evaluate(catalog, [held, 'cloud_native']), held).toMatchObject({ verdict: 'hybrid', pattern: 'split_estate' });
+    }
+    // Hard real-time holds the whole workload on VMs, unless the description sets that part apart on VMs next to new services.
+    expect(evaluate(catalog, ['realtime', 'many_services']).verdict).toBe('vm');
+    const apart = evaluate(catalog, ['realtime', 'stays_on_vms', 'many_services']);
+    expect(apart).toMatchObject({ verdict: 'hybrid', pattern: 'split_estate', decidedBy: 'split_components' });
+    expect(apart.decidingGate?.gate).toBe('realtime');
   });
 
   it('legacy parts next to new services make a split estate', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateWorkloads, formatReviewText, formatWorkloadEval, reviewJson } from '../src/advisor/index.js';
+import { evaluateWorkloads, formatReviewText, formatWorkloadEval, parseWorkloadsJsonl, reviewJson } from '../src/advisor/index.js';
 import { DIMENSIONS } from '../src/types.js';
 import { advisorKnowledge, testAdvisor, workloads } from './advisor-helpers.js';
 
@@ -26,6 +26,27 @@ describe('labelled workloads', () => {
     const json = reviewJson(advisor, text);
     expect(json.traits.length).toBeGreaterThan(0);
     for (const t of json.traits) expect(text).toContain(t.evidence);
+  });
+});
+
+describe('held-out workloads', () => {
+  // Written apart from the labelled set, in chat style (slang, typos, negations, mixed estates);
+  // guards against regressions on descriptions the catalogue was not written from.
+  const holdout = workloads('workloads-holdout.jsonl');
+
+  it('has 80 descriptions, balanced across the three verdicts', () => {
+    expect(holdout.length).toBe(80);
+    for (const v of ['vm', 'kubernetes', 'hybrid']) expect(holdout.filter((l) => l.verdict === v).length).toBeGreaterThanOrEqual(25);
+  });
+
+  it('agrees with at least 85% of the labels, and every review quotes its evidence from the text', () => {
+    const report = evaluateWorkloads(advisor, holdout);
+    if (report.agreement < 0.85) console.error(formatWorkloadEval(report));
+    expect(report.invalid).toEqual([]);
+    expect(report.total).toBe(holdout.length);
+    expect(report.agreement).toBeGreaterThanOrEqual(0.85);
+    expect(report.withoutEvidence).toEqual([]);
+    console.info(`held-out workload agreement: ${report.agreed}/${report.total} (${(report.agreement * 100).toFixed(1)}%)`);
   });
 });
 
@@ -62,6 +83,22 @@ describe('formatReviewText', () => {
     expect(text).toMatch(/Scorecard/);
     expect(text).toMatch(/Runs untrusted or customer-supplied code: "customer runs their own plugins"/);
     for (const heading of ['Reasons:', 'Risks:', 'What would flip it:', 'Next steps:']) expect(text).toContain(heading);
+  });
+});
+
+describe('parseWorkloadsJsonl', () => {
+  it('reads one object per line, skips blank lines and leaves field problems to the evaluation', () => {
+    const lines = parseWorkloadsJsonl('{"text":"a","verdict":"vm"}\n\n{"text":"b"}\n{"verdict":"hybrid"}\n');
+    expect(lines).toEqual([
+      { text: 'a', verdict: 'vm' },
+      { text: 'b', verdict: 'undefined' },
+      { text: '', verdict: 'hybrid' },
+    ]);
+    expect(evaluateWorkloads(advisor, lines).invalid.map((i) => i.index)).toEqual([1, 2]);
+  });
+
+  it('names the line that is not JSON', () => {
+    expect(() => parseWorkloadsJsonl('{"text":"a","verdict":"vm"}\n{oops')).toThrow(/^line 2: not valid JSON/);
   });
 });
 

@@ -27,8 +27,9 @@ export interface Labelled {
   verdict: string;
 }
 
-export function workloads(): Labelled[] {
-  return readFileSync(new URL('./data/workloads.jsonl', import.meta.url), 'utf8')
+/** Labelled workload descriptions from test/data (workloads.jsonl unless another file is named). */
+export function workloads(file = 'workloads.jsonl'): Labelled[] {
+  return readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Labelled);

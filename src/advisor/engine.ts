@@ -79,7 +79,9 @@ function traitsOf(catalog: Catalog, ids: Iterable<string>): Trait[] {
   return out;
 }
 
-const ESTATE_VM_QUESTIONS = new Set(['architecture', 'os']);
+/** The trait saying that one part of the estate is kept on VMs ("the PLC gateway stays on dedicated VMs"). */
+const SEPARATE_VM_PART = 'stays_on_vms';
+/** Questions whose Kubernetes-bound traits describe a new, container-ready part of the estate. */
 const ESTATE_NEW_QUESTIONS = new Set(['architecture', 'services']);
 
 /** Evaluates a set of known traits. Unknown trait ids are ignored. */
@@ -102,7 +104,8 @@ export function evaluate(catalog: Catalog, traitIds: Iterable<string>): Evaluati
 
   const gates: FiredGate[] = traits.filter((t) => t.gate).map((t) => ({ trait: t.id, gate: t.gate as Gate }));
   const gate = (...kinds: Gate[]): FiredGate | undefined => gates.find((g) => kinds.includes(g.gate));
-  const vmPart = traits.some((t) => t.component === 'vm' && t.question !== undefined && ESTATE_VM_QUESTIONS.has(t.question));
+  // Every trait marked component: vm is a part that has to stay on VMs (old OS, vendor, device, live migration, timing).
+  const vmPart = traits.some((t) => t.component === 'vm');
   const newPart = traits.some((t) => t.component === 'kubernetes' && t.question !== undefined && ESTATE_NEW_QUESTIONS.has(t.question));
   const leansKubernetes = traits.some((t) => t.component === 'kubernetes' && (t.question === 'team' || t.question === undefined));
 
@@ -111,7 +114,8 @@ export function evaluate(catalog: Catalog, traitIds: Iterable<string>): Evaluati
   let decidedBy: DecidedBy;
   let decidingGate: FiredGate | null = null;
   let g: FiredGate | undefined;
-  if ((g = gate('realtime'))) {
+  if ((g = gate('realtime')) && !(newPart && traits.some((t) => t.id === SEPARATE_VM_PART))) {
+    // Hard timing needs reserved capacity whatever else is said, unless the text itself sets a part apart on VMs next to new services.
     verdict = 'vm';
     decidedBy = 'realtime';
     decidingGate = g;
@@ -129,7 +133,7 @@ export function evaluate(catalog: Catalog, traitIds: Iterable<string>): Evaluati
     verdict = 'hybrid';
     pattern = 'split_estate';
     decidedBy = 'split_components';
-    decidingGate = gate('os', 'vendor') ?? null;
+    decidingGate = gate('os', 'vendor', 'realtime', 'hardware', 'live_migration') ?? null;
   } else if ((g = gate('isolation'))) {
     decidingGate = g;
     if (leansKubernetes || kubernetesPull >= STRONG_PULL) {

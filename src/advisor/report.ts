@@ -82,6 +82,27 @@ export interface WorkloadEvalReport {
   invalid: { index: number; problem: string }[];
 }
 
+/**
+ * Reads labelled workloads, one JSON object `{"text", "verdict"}` per line.
+ * Blank lines are skipped; a line that is not JSON throws an error naming it.
+ * Field problems (empty text, unknown verdict) are left for evaluateWorkloads to report.
+ */
+export function parseWorkloadsJsonl(source: string): WorkloadLine[] {
+  const out: WorkloadLine[] = [];
+  source.split('\n').forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (err) {
+      throw new Error(`line ${i + 1}: not valid JSON (${(err as Error).message})`);
+    }
+    const obj = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+    out.push({ text: typeof obj['text'] === 'string' ? obj['text'] : '', verdict: typeof obj['verdict'] === 'string' ? obj['verdict'] : String(obj['verdict']) });
+  });
+  return out;
+}
+
 const isVerdict = (v: string): v is Verdict => (VERDICTS as readonly string[]).includes(v);
 
 /** Scores the advisor against labelled workload descriptions. */
