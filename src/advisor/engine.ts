@@ -87,7 +87,9 @@ const ESTATE_NEW_QUESTIONS = new Set(['architecture', 'services']);
 /** Evaluates a set of known traits. Unknown trait ids are ignored. */
 export function evaluate(catalog: Catalog, traitIds: Iterable<string>): Evaluation {
   const traits = traitsOf(catalog, traitIds);
-  const sums = Object.fromEntries(DIMENSIONS.map((d) => [d, 0])) as Record<Dimension, number>;
+  // Plain loops, not Object.fromEntries: evaluate runs hundreds of times per dialog turn, and this is its hot path.
+  const sums = {} as Record<Dimension, number>;
+  for (const d of DIMENSIONS) sums[d] = 0;
   let kubernetesPull = 0;
   let vmPull = 0;
   for (const t of traits) {
@@ -99,7 +101,8 @@ export function evaluate(catalog: Catalog, traitIds: Iterable<string>): Evaluati
       else vmPull += -v * WEIGHTS[d];
     }
   }
-  const scores = Object.fromEntries(DIMENSIONS.map((d) => [d, round2(clamp(sums[d], -1, 1))])) as Record<Dimension, number>;
+  const scores = {} as Record<Dimension, number>;
+  for (const d of DIMENSIONS) scores[d] = round2(clamp(sums[d], -1, 1));
   const total = DIMENSIONS.reduce((acc, d) => acc + scores[d] * WEIGHTS[d], 0);
 
   const gates: FiredGate[] = traits.filter((t) => t.gate).map((t) => ({ trait: t.id, gate: t.gate as Gate }));
