@@ -14,7 +14,7 @@ import {
   topicAnswer,
 } from './answers.js';
 import type { Knowledge } from './knowledge/schema.js';
-import type { Logger } from './logger.js';
+import { lazyChild, type Logger } from './logger.js';
 import type { Nlu } from './nlu/types.js';
 import { StoreUnavailableError, type ConversationState, type StateKey, type StateStore, type Versioned } from './store/types.js';
 import type { Classification, InboundMessage, IntentId, Reply, TurnResult } from './types.js';
@@ -191,10 +191,11 @@ export function createEngine(deps: EngineDeps): Engine {
       const started = performance.now();
       const at = msg.receivedAt ?? now();
       const key: StateKey = { platform: msg.platform, workspace: msg.workspace, conversation: msg.conversation, user: msg.user };
-      const log = logger.child({ platform: msg.platform, conversation: msg.conversation });
+      // One child logger per turn, built only when something is logged at an enabled level.
+      const log = lazyChild(logger, { platform: msg.platform, conversation: msg.conversation });
       try {
         const outcome = await turn(msg, key, at);
-        log.info(
+        if (logger.isLevelEnabled?.('info') !== false) log.info(
           {
             intent: outcome.classification?.intent ?? outcome.intent,
             topic: outcome.classification?.topic ?? undefined,
