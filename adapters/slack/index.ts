@@ -1,4 +1,5 @@
 import { App, ExpressReceiver, LogLevel, webApi, type Logger as BoltLogger } from '@slack/bolt';
+import type { SlackConfig } from '../../src/config.js';
 import type { Express } from 'express';
 import type { Engine } from '../../src/engine.js';
 import { VmkError } from '../../src/errors.js';
@@ -29,15 +30,8 @@ function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | 'late'> {
 /** The path Slack posts events, slash commands and interactivity to (HTTP mode). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
-export interface SlackConfig {
-  /** 'http': Slack posts to /slack/events on the shared server. 'socket': vmk connects out over a WebSocket. */
-  mode: 'http' | 'socket';
-  signingSecret?: string;
-  botToken: string;
-  appToken?: string;
-  /** Web API base URL (GovSlack-style deployments, tests). Default https://slack.com/api/. */
-  apiUrl?: string;
-}
+/** The typed Slack part of the configuration (src/config.ts parses it once). */
+export type { SlackConfig };
 
 export interface MountSlackOptions {
   config: SlackConfig;
