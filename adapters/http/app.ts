@@ -76,11 +76,13 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     const probe = PROBES.has(req.path);
     const end = probe ? () => {} : tracker.begin();
+    const level = probe ? 'debug' : 'info';
+    // The level is checked per request (it can change at run time); the record is built only when it is written.
+    const logged = logger.isLevelEnabled?.(level) !== false;
     res.on('close', () => {
       end();
-      const entry = { req: id, method: req.method, path: req.path, status: res.statusCode, ms: Number((performance.now() - started).toFixed(1)) };
-      if (probe) logger.debug(entry, 'request');
-      else logger.info(entry, 'request');
+      if (!logged) return;
+      logger[level]({ req: id, method: req.method, path: req.path, status: res.statusCode, ms: Number((performance.now() - started).toFixed(1)) }, 'request');
     });
     next();
   };
@@ -111,7 +113,8 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   });
 
   // Until the core is built, requests wait for it instead of meeting a 404.
-  app.use(async (_req, res, next) => {
+  // Once it is, the check is a plain comparison: no promise per request.
+  const untilReady = async (res: express.Response, next: express.NextFunction): Promise<void> => {
     if (readyState === 'pending') {
       try {
         await opts.whenReady;
@@ -124,6 +127,10 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       return;
     }
     next();
+  };
+  app.use((_req, res, next) => {
+    if (readyState === 'ready') return next();
+    void untilReady(res, next);
   });
 
   const routes = express();

@@ -9,11 +9,16 @@
 
 /** Turns Slack's three entities back into characters. `&amp;` goes last so `&amp;lt;` stays the literal text `&lt;`. */
 export function decodeSlackEntities(text: string): string {
+  if (!text.includes('&')) return text;
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
+const NEEDS_ESCAPE = /[&<>]/;
+
 /** Makes any text safe to place in a Slack text field (mrkdwn or plain_text). */
 export function escapeSlackText(text: string): string {
+  // Most of what vmk sends (the knowledge base's answers) has nothing to escape.
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return decodeSlackEntities(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
