@@ -28,6 +28,10 @@ export interface SlackConfig {
   appToken?: string;
   /** Web API base URL, e.g. https://slack.com/api/ (GovSlack-style deployments, tests). */
   apiUrl?: string;
+  /** Acked events and clicks waiting for a turn before new ones get 503 (default 1,000; see adapters/slack). */
+  maxQueuedTurns?: number;
+  /** Turns of acked events and clicks answered at the same time (default 32). */
+  maxConcurrentTurns?: number;
 }
 
 export interface TeamsConfig {

@@ -1,4 +1,5 @@
 import { App, ExpressReceiver, LogLevel, webApi, type Logger as BoltLogger } from '@slack/bolt';
+import type { IncomingMessage } from 'node:http';
 import type { SlackConfig } from '../../src/config.js';
 import type { Express } from 'express';
 import type { Engine } from '../../src/engine.js';
@@ -27,6 +28,51 @@ function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | 'late'> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
+/** Acked events and clicks that may wait for a turn before new ones are refused (about 1 s of work at 1,000 turns a second). */
+export const DEFAULT_MAX_QUEUED_TURNS = 1_000;
+/** Seconds a refused request is told to wait (Retry-After); Slack itself retries events after about 1 and 5 minutes. */
+const SHED_RETRY_AFTER_S = 5;
+/** At most one warning about refused requests per this many ms (with the count since the last one). */
+const SHED_LOG_EVERY_MS = 10_000;
+
+/**
+ * What a request to /slack/events is, from its raw body: only events and
+ * clicks are queued after the ack, so only they are refused when the queue is
+ * full. Slash commands are answered inside their own request (nothing waits
+ * in the queue), and url_verification and ssl_check cost nothing.
+ */
+export function slackRequestKind(rawBody: string, contentType: string | undefined): 'event' | 'interaction' | 'command' | 'other' {
+  if (contentType?.startsWith('application/json')) {
+    try {
+      const type = (JSON.parse(rawBody) as { type?: unknown } | null)?.type;
+      return type === 'event_callback' ? 'event' : 'other';
+    } catch {
+      return 'other';
+    }
+  }
+  const form = new URLSearchParams(rawBody);
+  if (form.has('payload')) return 'interaction';
+  if (form.has('command')) return 'command';
+  return 'other';
+}
+
+/** The largest body read while refusing work (Slack's own payloads are far smaller). */
+const SLACK_BODY_LIMIT = 4 * 1024 * 1024;
+
+/** Reads a request body; resolves null when it is larger than `limit` (the rest is discarded). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks) : null));
+    req.on('error', reject);
+  });
+}
+
 /** The path Slack posts events, slash commands and interactivity to (HTTP mode). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -40,8 +86,16 @@ export interface MountSlackOptions {
   logger: Logger;
   /** Backoff for Web API and response_url calls. Default: 3 retries, factor 2, from 200 ms. */
   retry?: Partial<RetryPolicy>;
-  /** Turns answered at the same time; more wait in a queue (they are already acked). Default 32. */
+  /** Turns answered at the same time; more wait in a queue (they are already acked). Default config.maxConcurrentTurns, else 32. */
   maxConcurrentTurns?: number;
+  /**
+   * How many acked events and clicks may wait for a turn. When that many wait,
+   * new event and interactivity requests get 503 with Retry-After before Bolt
+   * acknowledges them, so Slack delivers events again later (deduplication by
+   * event id makes the retry safe). Default config.maxQueuedTurns, else
+   * DEFAULT_MAX_QUEUED_TURNS.
+   */
+  maxQueuedTurns?: number;
   /**
    * How long a slash command's turn may take for its first reply to travel in
    * the acknowledgement; a slower turn is acked empty and answered through
@@ -126,6 +180,28 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
   const inflight = new Set<Promise<unknown>>();
   let bolt: App;
 
+  // Work runs after the ack, at most `maxConcurrent` turns at a time: under a burst the
+  // event loop keeps acknowledging new requests (Slack wants that within 3 s) while the
+  // answers queue up, instead of every request competing for the CPU at once. The queue
+  // is bounded by `maxQueued`: past it, new events and clicks are refused (see below).
+  const maxConcurrent = Math.max(1, opts.maxConcurrentTurns ?? config.maxConcurrentTurns ?? 32);
+  const maxQueued = Math.max(0, opts.maxQueuedTurns ?? config.maxQueuedTurns ?? DEFAULT_MAX_QUEUED_TURNS);
+  let running = 0;
+  const queue: (() => void)[] = [];
+  const shed = { count: 0, sinceLog: 0, lastLog: -Infinity };
+  const noteShed = (kind: string) => {
+    shed.count += 1;
+    shed.sinceLog += 1;
+    const now = performance.now();
+    if (now - shed.lastLog < SHED_LOG_EVERY_MS) return;
+    logger.warn(
+      { refused: shed.sinceLog, refusedTotal: shed.count, kind, queued: queue.length, running, maxQueuedTurns: maxQueued },
+      'Slack work queue full: refusing new events and clicks with 503 until it drains',
+    );
+    shed.sinceLog = 0;
+    shed.lastLog = now;
+  };
+
   if (mode.kind === 'socket') {
     bolt = new App({
       token: config.botToken,
@@ -138,9 +214,36 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
     });
   } else {
     // After stop() the route answers 503 so Slack retries against another instance.
-    app.use(SLACK_EVENTS_PATH, (_req, res, next) => {
-      if (stopped) res.status(503).end();
-      else next();
+    // While the queue is full, events and clicks get 503 + Retry-After before Bolt acks
+    // them: the body is read here (Bolt takes it from req.rawBody) only on that rare path.
+    app.use(SLACK_EVENTS_PATH, (req, res, next) => {
+      if (stopped) {
+        res.status(503).end();
+        return;
+      }
+      if (queue.length < maxQueued || req.method !== 'POST') {
+        next();
+        return;
+      }
+      readBody(req, SLACK_BODY_LIMIT).then(
+        (raw) => {
+          if (!raw) {
+            res.status(413).end();
+            return;
+          }
+          const kind = slackRequestKind(raw.toString('utf8'), req.headers['content-type']);
+          // Checked again: the queue may have drained while the body arrived.
+          if ((kind === 'event' || kind === 'interaction') && queue.length >= maxQueued) {
+            noteShed(kind);
+            res.setHeader('Retry-After', String(SHED_RETRY_AFTER_S));
+            res.status(503).end();
+            return;
+          }
+          (req as typeof req & { rawBody?: Buffer }).rawBody = raw;
+          next();
+        },
+        (err: unknown) => next(err),
+      );
     });
     const receiver = new ExpressReceiver({
       signingSecret: mode.signingSecret,
@@ -162,12 +265,6 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
   const turns = new SlackTurns({ engine, store, logger, retry, ...ids });
 
   /** Work runs after the ack; it is tracked so stop() can wait for it, and it never throws into Bolt. */
-  // Work runs after the ack, at most `maxConcurrent` turns at a time: under a burst the
-  // event loop keeps acknowledging new requests (Slack wants that within 3 s) while the
-  // answers queue up, instead of every request competing for the CPU at once.
-  const maxConcurrent = opts.maxConcurrentTurns ?? 32;
-  let running = 0;
-  const queue: (() => void)[] = [];
   const next = () => {
     if (running >= maxConcurrent) return;
     const start = queue.shift();
