@@ -1,5 +1,5 @@
 /**
- * The soak: `npm run soak [-- --seconds N] [-- --connections N]`.
+ * The soak: `npm run soak [-- --seconds N --connections N --timeout S --heap-mib N --request-log]`.
  *
  * Starts `node dist/src/cli.js serve` as a child (SQLite store in a temporary
  * folder, Slack and Teams on), with a local fake Slack Web API and a local fake
@@ -11,6 +11,8 @@
  * (no socket errors, no timeouts, no non-2xx answers, every Slack event and
  * Teams message answered, the child still alive) and RSS first/last/max.
  * Exits 1 when the check fails. Not a CI gate: run it by hand.
+ * `--heap-mib N` runs the child with --max-old-space-size=N, to tell a leak
+ * (the child runs out of memory) from V8 using its heap headroom lazily.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -146,9 +148,9 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts vmk serve on a free port and resolves once /readyz answers 200. */
-async function startVmk(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+async function startVmk(env: Record<string, string>, nodeArgs: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve'], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_FORMAT: 'json', LOG_LEVEL: 'warn', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -167,8 +169,14 @@ async function startVmk(env: Record<string, string>): Promise<{ child: ChildProc
   throw new Error(`vmk serve was not ready within 20 s:\n${out.slice(-2000)}`);
 }
 
+/** The process's resident set in MiB; NaN once it has gone. */
 function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return Number.NaN;
+  }
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return Math.round((kb / 1024) * 10) / 10;
 }
@@ -192,18 +200,31 @@ const QUESTIONS = [
 async function main(): Promise<void> {
   const seconds = flag('seconds', 60);
   const connections = flag('connections', 200);
+  /** Seconds before autocannon counts a request as timed out. */
+  const timeoutS = flag('timeout', 10);
+  // --heap-mib N caps the child's V8 old space: if RSS growth were a leak, the child would run out of memory.
+  const heapMiB = process.argv.includes('--heap-mib') ? flag('heap-mib', 0) : 0;
+  const nodeArgs = heapMiB ? [`--max-old-space-size=${heapMiB}`] : [];
   const slack = await fakeSlack();
   const connector = await fakeConnector();
   const dataDir = mkdtempSync(join(tmpdir(), 'vmk-soak-'));
+  // --request-log: the child logs every request (path, status, ms), summarised per path at the end.
+  const requestLog = process.argv.includes('--request-log');
   const vmk = await startVmk({
+    ...(requestLog ? { LOG_LEVEL: 'info' } : {}),
     VMK_STORE: 'sqlite',
     VMK_DATA_DIR: dataDir,
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_BOT_TOKEN: 'xoxb-soak',
     SLACK_API_URL: `${slack.url}/api/`,
-  });
+  }, nodeArgs);
   const pid = vmk.child.pid as number;
-  console.log(`soak: ${connections} connections for ${seconds} s against ${vmk.url} (pid ${pid}, SQLite in ${dataDir})`);
+  let exitedEarly = false;
+  vmk.child.once('exit', (code, signal) => {
+    exitedEarly = true;
+    console.error(`vmk serve exited during the soak (code ${code}, signal ${signal}); its last output:\n${vmk.output().slice(-4000)}`);
+  });
+  console.log(`soak: ${connections} connections for ${seconds} s against ${vmk.url} (pid ${pid}, SQLite in ${dataDir}${heapMiB ? `, V8 old space capped at ${heapMiB} MiB` : ''})`);
 
   let n = 0;
   const sent = { events: new Set<string>(), teams: new Set<string>() };
@@ -271,23 +292,28 @@ async function main(): Promise<void> {
   };
   sample();
   const timer = setInterval(sample, 5_000);
-  const result = await autocannon({ url: vmk.url, connections, duration: seconds, timeout: 10, requests });
+  const result = await autocannon({ url: vmk.url, connections, duration: seconds, timeout: timeoutS, requests });
   clearInterval(timer);
   sample();
 
   // Answers posted after the ack: give the queue a moment to drain.
+  const loadEnded = Date.now();
   for (let i = 0; i < 100; i++) {
     const missing = [...sent.events].filter((c) => !slack.posts.has(c)).length + [...sent.teams].filter((c) => !connector.answered.has(c)).length;
     if (missing === 0) break;
     await new Promise((r) => setTimeout(r, 200));
   }
+  const drainMs = Date.now() - loadEnded;
+  // Idle for 10 s: what the process holds once the burst is over.
+  await new Promise((r) => setTimeout(r, 10_000));
+  const idleRss = rssMiB(pid);
   const eventsAnswered = [...sent.events].filter((c) => slack.posts.has(c)).length;
   const teamsAnswered = [...sent.teams].filter((c) => connector.answered.has(c)).length;
   const alive = vmk.child.exitCode === null && vmk.child.signalCode === null;
   const health = alive ? (await fetch(`${vmk.url}/healthz`)).status : 0;
   const errorLines = vmk.output().split('\n').filter((l) => /"level":(50|60)/.test(l));
 
-  const rss = samples.map((s) => s.rss);
+  const rss = samples.map((s) => s.rss).filter((r) => !Number.isNaN(r));
   const first = rss[0] as number;
   const last = rss[rss.length - 1] as number;
   const max = Math.max(...rss);
@@ -308,13 +334,32 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`requests: ${result.requests.total} in ${seconds} s (${Math.round(result.requests.average)}/s), 2xx ${result['2xx']}`);
   console.log(`latency: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`);
+  console.log(`answers still queued when the load stopped were all sent within ${drainMs} ms; RSS after 10 s idle: ${idleRss} MiB`);
   console.log(`slash-command replies via response_url: ${slack.responses} (the rest travelled in the ack)`);
   for (const [name, ok, detail] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}: ${detail}`);
+  if (requestLog) {
+    const byPath = new Map<string, number[]>();
+    for (const line of vmk.output().split('\n')) {
+      if (!line.includes('"msg":"request"')) continue;
+      const r = JSON.parse(line) as { path: string; ms: number };
+      const list = byPath.get(r.path) ?? [];
+      list.push(r.ms);
+      byPath.set(r.path, list);
+    }
+    for (const [path, ms] of byPath) {
+      ms.sort((a, b) => a - b);
+      const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+      console.log(`  ${path}: ${ms.length} requests, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${ms[ms.length - 1]} ms, over 2 s: ${ms.filter((m) => m > 2000).length}`);
+    }
+  }
   const passed = checks.every(([, ok]) => ok);
   console.log(passed ? '\nsoak: zero errors' : '\nsoak: FAILED');
 
-  vmk.child.kill('SIGTERM');
-  await new Promise((r) => vmk.child.once('exit', r));
+  if (!exitedEarly) {
+    vmk.child.removeAllListeners('exit');
+    vmk.child.kill('SIGTERM');
+    await new Promise((r) => vmk.child.once('exit', r));
+  }
   slack.server.close();
   connector.server.close();
   rmSync(dataDir, { recursive: true, force: true });
