@@ -168,6 +168,14 @@ export function buildCatalog(raw: unknown, file = 'knowledge/advisor.yaml', line
   const data = result.data;
   crossCheck(data, (path, message) => problems.push({ file, path, message }));
   if (problems.length > 0) throw new KnowledgeError(problems);
+  return catalogOf(data);
+}
+
+/**
+ * The lookups over a catalogue that `buildCatalog` has already validated
+ * (the compiled knowledge holds one, checked when it was built).
+ */
+export function catalogOf(data: AdvisorFile): Catalog {
   return {
     file: data,
     questions: data.questions,

@@ -86,7 +86,31 @@ export interface TrainingExample {
   intent: IntentId;
 }
 
-export function trainScorer(examples: TrainingExample[]): IntentScorer {
+/**
+ * What training produces, as plain data (JSON-safe): the naive Bayes counts
+ * and the TF-IDF inverted index. `scorerFromModel` turns it into a scorer, so
+ * a model trained now and one read back from a file score identically.
+ */
+export interface ScorerModel {
+  intents: IntentId[];
+  bayes: {
+    classFeatures: Record<string, Record<string, number>>;
+    classTotals: Record<string, number>;
+    totalExamples: number;
+  };
+  /** Every word feature seen in training. */
+  vocabulary: string[];
+  /** Inverse document frequency of each kept vector term. */
+  idf: [string, number][];
+  /** Terms seen in training but left out as too common (COMMON_TERM_SHARE). */
+  common: string[];
+  /** Term -> the training sentences holding it and its normalised weight in each. */
+  postings: [string, number[], number[]][];
+  /** The intent of each training sentence, by index. */
+  docIntent: IntentId[];
+}
+
+export function trainScorerModel(examples: TrainingExample[]): ScorerModel {
   const intents = [...new Set(examples.map((e) => e.intent))];
 
   // Naive Bayes (natural), fed our own features as sparse observations so
@@ -113,8 +137,12 @@ export function trainScorer(examples: TrainingExample[]): IntentScorer {
   // Terms in more than a quarter of the sentences (" th", "the", "wha") say
   // little and cost the most to score: they are left out of every vector.
   const idf = new Map<string, number>();
-  for (const [k, d] of df) if (d <= n * COMMON_TERM_SHARE) idf.set(k, Math.log((n + 1) / (d + 1)) + 1);
-  const postings = new Map<string, { docs: number[]; weights: number[] }>();
+  const common: string[] = [];
+  for (const [k, d] of df) {
+    if (d <= n * COMMON_TERM_SHARE) idf.set(k, Math.log((n + 1) / (d + 1)) + 1);
+    else common.push(k);
+  }
+  const postings = new Map<string, [string, number[], number[]]>();
   docTerms.forEach((terms, doc) => {
     let norm = 0;
     const weighted: [string, number][] = [];
@@ -129,14 +157,45 @@ export function trainScorer(examples: TrainingExample[]): IntentScorer {
     for (const [k, w] of weighted) {
       let list = postings.get(k);
       if (!list) {
-        list = { docs: [], weights: [] };
+        list = [k, [], []];
         postings.set(k, list);
       }
-      list.docs.push(doc);
-      list.weights.push(w / norm);
+      list[1].push(doc);
+      list[2].push(w / norm);
     }
   });
-  const docIntent = examples.map((e) => e.intent);
+  return {
+    intents,
+    bayes: {
+      classFeatures: bayes.classFeatures as Record<string, Record<string, number>>,
+      classTotals: bayes.classTotals,
+      totalExamples: bayes.totalExamples,
+    },
+    vocabulary: [...vocabulary],
+    idf: [...idf],
+    common,
+    postings: [...postings.values()],
+    docIntent: examples.map((e) => e.intent),
+  };
+}
+
+export function trainScorer(examples: TrainingExample[]): IntentScorer {
+  return scorerFromModel(trainScorerModel(examples));
+}
+
+/** A scorer over a trained model (fresh from `trainScorerModel` or read back from JSON). */
+export function scorerFromModel(model: ScorerModel): IntentScorer {
+  const { intents, docIntent } = model;
+  const bayes = new BayesClassifier().classifier;
+  bayes.classFeatures = model.bayes.classFeatures;
+  bayes.classTotals = model.bayes.classTotals;
+  bayes.totalExamples = model.bayes.totalExamples;
+  const vocabulary = new Set(model.vocabulary);
+  const idf = new Map(model.idf);
+  const common = new Set(model.common);
+  const postings = new Map<string, { docs: number[]; weights: number[] }>();
+  for (const [k, docs, weights] of model.postings) postings.set(k, { docs, weights });
+  const n = docIntent.length;
   const intentIndex = new Map(intents.map((intent, i) => [intent, i]));
   const acc = new Float64Array(n);
 
@@ -168,7 +227,7 @@ export function trainScorer(examples: TrainingExample[]): IntentScorer {
         qnorm += w * w;
       }
       // Unknown terms still count in the query norm: an unfamiliar message is less similar.
-      for (const [k, tf] of terms) if (!idf.has(k) && !df.has(k)) qnorm += ((1 + Math.log(tf)) * Math.log(n + 1)) ** 2;
+      for (const [k, tf] of terms) if (!idf.has(k) && !common.has(k)) qnorm += ((1 + Math.log(tf)) * Math.log(n + 1)) ** 2;
       qnorm = Math.sqrt(qnorm) || 1;
       for (const [k, w] of q) {
         const list = postings.get(k);

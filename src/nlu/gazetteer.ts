@@ -27,11 +27,13 @@ export function stem(word: string): string {
 
 type Entity = { kind: 'platform'; value: Side } | { kind: 'topic'; value: Topic };
 
-interface Pattern {
+/** One surface form: its words, their stems and what it names (plain data, JSON-safe). */
+export interface GazetteerPattern {
   raw: string[];
   stems: string[];
   entity: Entity;
 }
+type Pattern = GazetteerPattern;
 
 export interface Match {
   start: number;
@@ -55,25 +57,37 @@ export interface Gazetteer {
   readonly words: ReadonlySet<string>;
 }
 
-/** `tokenize` must be the same normaliser the messages go through. */
-export function createGazetteer(lexicon: Lexicon, tokenize: (text: string) => string[]): Gazetteer {
-  const byFirst = new Map<string, Pattern[]>();
-  const words = new Set<string>();
+/** The surface forms of the lexicon, tokenised and stemmed. `tokenize` must be the same normaliser the messages go through. */
+export function gazetteerPatterns(lexicon: Lexicon, tokenize: (text: string) => string[]): GazetteerPattern[] {
+  const patterns: GazetteerPattern[] = [];
   const add = (form: string, entity: Entity): void => {
     const raw = tokenize(form).filter((t) => t !== '?');
     if (raw.length === 0) return;
-    for (const w of raw) words.add(w);
-    const stems = raw.map(stem);
-    const pattern: Pattern = { raw, stems, entity };
-    for (const key of new Set([raw[0] as string, stems[0] as string])) {
-      const list = byFirst.get(key) ?? [];
-      list.push(pattern);
-      byFirst.set(key, list);
-    }
+    patterns.push({ raw, stems: raw.map(stem), entity });
   };
   for (const side of SIDES) for (const form of lexicon.platforms[side]) add(form, { kind: 'platform', value: side });
   // The slang table maps some words straight to platform names (k8s -> kubernetes).
   for (const topic of TOPICS) for (const form of lexicon.topics[topic] ?? []) add(form, { kind: 'topic', value: topic });
+  return patterns;
+}
+
+/** `tokenize` must be the same normaliser the messages go through. */
+export function createGazetteer(lexicon: Lexicon, tokenize: (text: string) => string[]): Gazetteer {
+  return gazetteerFromPatterns(gazetteerPatterns(lexicon, tokenize));
+}
+
+/** A gazetteer over patterns from `gazetteerPatterns` (fresh or read back from JSON). */
+export function gazetteerFromPatterns(patterns: GazetteerPattern[]): Gazetteer {
+  const byFirst = new Map<string, Pattern[]>();
+  const words = new Set<string>();
+  for (const pattern of patterns) {
+    for (const w of pattern.raw) words.add(w);
+    for (const key of new Set([pattern.raw[0] as string, pattern.stems[0] as string])) {
+      const list = byFirst.get(key) ?? [];
+      list.push(pattern);
+      byFirst.set(key, list);
+    }
+  }
   for (const list of byFirst.values()) list.sort((a, b) => b.raw.length - a.raw.length);
 
   function matchAt(tokens: string[], stems: string[], i: number): Pattern | undefined {

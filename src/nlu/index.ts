@@ -27,10 +27,10 @@ import type { Knowledge } from '../knowledge/schema.js';
 import type { ConversationState } from '../store/types.js';
 import { INTENTS, type Classification, type IntentId, type Side, type Topic } from '../types.js';
 import type { Nlu } from './types.js';
-import { trainScorer, type TrainingExample } from './classifier.js';
-import { createGazetteer, SLOT_PLATFORM, SLOT_TOPIC, stem, type GazetteerResult } from './gazetteer.js';
+import { scorerFromModel, trainScorerModel, type ScorerModel, type TrainingExample } from './classifier.js';
+import { gazetteerFromPatterns, gazetteerPatterns, SLOT_PLATFORM, SLOT_TOPIC, stem, type Gazetteer, type GazetteerPattern, type GazetteerResult } from './gazetteer.js';
 import { createNormalizer } from './normalize.js';
-import { createTypoCorrector } from './typo.js';
+import { createTypoCorrector, type TypoCorrector } from './typo.js';
 
 export const THRESHOLDS = {
   /** Below this combined score the best in-scope intent is rejected as out_of_scope. */
@@ -157,7 +157,6 @@ interface Analysis {
   g: GazetteerResult;
 }
 
-/** Trains once from the knowledge base's intents and lexicon. */
 /** Why a message was classified the way it was (for `vmk classify --explain` and tests). */
 export interface Explanation {
   tokens: string[];
@@ -174,10 +173,29 @@ export interface NluEngine extends Nlu {
   explain(text: string, context?: Context): { classification: Classification; explanation: Explanation };
 }
 
-export function createNlu(knowledge: NluKnowledge): NluEngine {
+/**
+ * Everything training derives from the knowledge base, as plain data
+ * (JSON-safe): `createNluFromModel` builds the same classifier from a model
+ * trained now or one read back from a file.
+ */
+export interface NluModel {
+  /** Surface forms of platforms and topics, tokenised and stemmed. */
+  gazetteer: GazetteerPattern[];
+  /** How often each known word occurs (training words, plus surface-form words weighted 3). */
+  frequency: [string, number][];
+  /** Stems of every known word (a stem-level match is not a typo). */
+  knownStems: string[];
+  /** Stems of the words the in-scope intents talk about. */
+  content: string[];
+  scorer: ScorerModel;
+}
+
+/** Trains once from the knowledge base's intents and lexicon. */
+export function trainNluModel(knowledge: NluKnowledge): NluModel {
   const normalizer = createNormalizer(knowledge.lexicon.slang);
   const tokenize = (t: string): string[] => normalizer.tokens(t);
-  const gazetteer = createGazetteer(knowledge.lexicon, tokenize);
+  const patterns = gazetteerPatterns(knowledge.lexicon, tokenize);
+  const gazetteer = gazetteerFromPatterns(patterns);
 
   // Vocabulary for typo correction: every training word and every surface form word.
   const tokenized = knowledge.intents.map((f) => ({ id: f.id, examples: f.examples.map(tokenize) }));
@@ -195,20 +213,43 @@ export function createNlu(knowledge: NluKnowledge): NluEngine {
     for (const ex of f.examples) for (const w of ex) if (!FUNCTION_WORDS.has(w) && !/^\d+$/.test(w)) content.add(stem(w));
   }
 
-  const analyseTokens = (raw: string[]): Analysis => {
-    const tokens = dropAddress(raw).map((w) => typos.correct(w));
-    return { tokens, g: gazetteer.annotate(tokens) };
-  };
-  const analyse = (text: string): Analysis => analyseTokens(tokenize(text));
-
   const examples: TrainingExample[] = [];
   for (const f of tokenized) {
     for (const ex of f.examples) {
-      const { g } = analyseTokens(ex);
+      const { g } = analyseWith(ex, typos, gazetteer);
       if (g.slotted.length > 0) examples.push({ slotted: g.slotted, intent: f.id });
     }
   }
-  const scorer = trainScorer(examples);
+  return {
+    gazetteer: patterns,
+    frequency: [...frequency],
+    knownStems: [...knownStems],
+    content: [...content],
+    scorer: trainScorerModel(examples),
+  };
+}
+
+function analyseWith(raw: string[], typos: TypoCorrector, gazetteer: Gazetteer): Analysis {
+  const tokens = dropAddress(raw).map((w) => typos.correct(w));
+  return { tokens, g: gazetteer.annotate(tokens) };
+}
+
+/** Trains the classifier from the knowledge base and returns it. */
+export function createNlu(knowledge: NluKnowledge): NluEngine {
+  return createNluFromModel(knowledge, trainNluModel(knowledge));
+}
+
+/** The classifier over a trained model; `knowledge` must be the one the model was trained on (its slang table is used). */
+export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): NluEngine {
+  const normalizer = createNormalizer(knowledge.lexicon.slang);
+  const tokenize = (t: string): string[] => normalizer.tokens(t);
+  const gazetteer = gazetteerFromPatterns(model.gazetteer);
+  const frequency = new Map(model.frequency);
+  const knownStems = new Set(model.knownStems);
+  const typos = createTypoCorrector(frequency, (w) => knownStems.has(stem(w)), gazetteer.words);
+  const content = new Set(model.content);
+  const analyse = (text: string): Analysis => analyseWith(tokenize(text), typos, gazetteer);
+  const scorer = scorerFromModel(model.scorer);
 
   function decide(text: string, context: Context, trace: Explanation): Classification {
       const { tokens, g } = analyse(typeof text === 'string' ? text : '');
