@@ -3,7 +3,7 @@
  * activity into the core's message, call the core, render its replies as
  * Adaptive Cards, and send or update them.
  */
-import { ActivityHandler, DeliveryModes, MessageFactory, TurnContext, type InvokeResponse } from 'botbuilder';
+import { ActivityHandler, DeliveryModes, MessageFactory, TurnContext, type InvokeResponse } from './sdk.js';
 import type { Engine } from '../../src/engine.js';
 import type { Logger } from '../../src/logger.js';
 import type { Reply, TurnResult } from '../../src/types.js';

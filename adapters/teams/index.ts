@@ -1,6 +1,7 @@
 /**
  * Microsoft Teams on the project's HTTP server: `POST /api/messages` with the
- * Bot Framework's CloudAdapter. Every botbuilder import lives in this folder.
+ * Bot Framework's CloudAdapter. Every botbuilder import lives in this folder
+ * (the SDK's classes come through sdk.ts).
  *
  * 1. Parse the JSON body (this route only), answer 400/413/415 for bad input.
  * 2. Local mode (no MicrosoftAppId): refuse any activity whose serviceUrl is
@@ -14,7 +15,7 @@ import {
   type Activity,
   type InvokeResponse,
   type TurnContext,
-} from 'botbuilder';
+} from './sdk.js';
 import express from 'express';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
