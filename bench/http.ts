@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import autocannon, { type RequestParams, type RequestSpec, type Result } from 'autocannon';
 import { BOT_USER_ID, TEAM_ID, type Fakes } from './fakes.js';
 import { QUESTIONS } from './inputs.js';
-import { BARE_BOLT, CLI, freePort, procCpuMs, procMemory, round, sleep, spawnNode, waitFor200, type Child } from './lib.js';
+import { BARE_BOLT, CLI, freePort, procCpuMs, procMemory, round, SERVE_NODE_ARGS, sleep, spawnNode, waitFor200, type Child } from './lib.js';
 
 export const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
 
@@ -254,10 +254,11 @@ export interface VmkServer {
   stop(): Promise<void>;
 }
 
-export async function startVmk(fakes: Fakes, extraEnv: Record<string, string> = {}): Promise<VmkServer> {
+/** Starts `node <flags> dist/src/cli.js serve`, by default with the flags `npm start` uses. */
+export async function startVmk(fakes: Fakes, extraEnv: Record<string, string> = {}, nodeArgs: string[] = SERVE_NODE_ARGS): Promise<VmkServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'vmk-bench-'));
-  const child = spawnNode([CLI, 'serve'], { ...serverEnv({ port, dataDir, fakes }), ...extraEnv });
+  const child = spawnNode([CLI, 'serve'], { ...serverEnv({ port, dataDir, fakes }), ...extraEnv }, { nodeArgs });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor200(`${url}/readyz`, child);
@@ -279,7 +280,7 @@ export async function startVmk(fakes: Fakes, extraEnv: Record<string, string> = 
 
 async function startBareBolt(fakes: Fakes): Promise<{ url: string; child: Child }> {
   const port = await freePort();
-  const child = spawnNode([BARE_BOLT], { BENCH_PORT: String(port), SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fakes.slackApiUrl });
+  const child = spawnNode([BARE_BOLT], { BENCH_PORT: String(port), SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fakes.slackApiUrl }, { nodeArgs: SERVE_NODE_ARGS });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor200(`${url}/readyz`, child);

@@ -13,6 +13,20 @@ import { PROJECT_ROOT } from '../src/paths.js';
 export const CLI = join(PROJECT_ROOT, 'dist', 'src', 'cli.js');
 export const BARE_BOLT = join(PROJECT_ROOT, 'dist', 'bench', 'bare-bolt.js');
 
+/**
+ * The Node flags `npm start` runs the server with (V8 heap limits), read from
+ * package.json's start script so the benchmark measures exactly what
+ * `npm start` runs. The bare Bolt app gets the same flags.
+ */
+export function serveNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const start = pkg.scripts?.start ?? '';
+  const m = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/cli\.js serve\b/.exec(start);
+  if (!m) throw new Error(`package.json's start script does not run "node [flags] dist/src/cli.js serve": ${start}`);
+  return (m[1] ?? '').trim().split(/\s+/).filter(Boolean);
+}
+export const SERVE_NODE_ARGS = serveNodeArgs();
+
 export interface Machine {
   os: string;
   cpuModel: string;

@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 import type { Fakes } from './fakes.js';
 import { serverEnv, startVmk } from './http.js';
 import { QUESTIONS, REVIEWS } from './inputs.js';
-import { CLI, freePort, median, procMemory, round, sleep, spawnNode, waitFor200 } from './lib.js';
+import { CLI, freePort, median, procMemory, round, SERVE_NODE_ARGS, sleep, spawnNode, waitFor200 } from './lib.js';
 
 /** A made-up app id: Teams authentication on (no network call is made at start-up). */
 const BENCH_APP_ID = '8f0a8c1e-2b7d-4c55-9a3e-0d6b1f2e7a41';
@@ -31,7 +31,7 @@ export async function benchColdStart(fakes: Fakes, opts: { runs?: number; askRun
     const dataDir = mkdtempSync(join(tmpdir(), 'vmk-bench-cold-'));
     const env = serverEnv({ port, dataDir, fakes, teamsAppId: BENCH_APP_ID });
     const started = performance.now();
-    const child = spawnNode([CLI, 'serve'], env);
+    const child = spawnNode([CLI, 'serve'], env, { nodeArgs: SERVE_NODE_ARGS });
     try {
       await waitFor200(`http://127.0.0.1:${port}/readyz`, child, 30_000, 10);
       msToReady.push(Math.round(performance.now() - started));
@@ -110,8 +110,8 @@ async function turns(url: string, total: number, conversations: number, phase: s
   return { errors: r.non2xx + r.errors, seconds: round((performance.now() - started) / 1000, 1) };
 }
 
-export async function benchMemory(fakes: Fakes, extraEnv: Record<string, string> = {}, opts: { phases?: 1 | 2 } = {}): Promise<MemoryResult> {
-  const vmk = await startVmk(fakes, extraEnv);
+export async function benchMemory(fakes: Fakes, extraEnv: Record<string, string> = {}, opts: { phases?: 1 | 2; nodeArgs?: string[] } = {}): Promise<MemoryResult> {
+  const vmk = await startVmk(fakes, extraEnv, opts.nodeArgs ?? SERVE_NODE_ARGS);
   try {
     await sleep(1_000);
     const afterStartMiB = procMemory(vmk.child.pid).rssMiB;

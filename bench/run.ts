@@ -14,13 +14,11 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../src/paths.js';
 import { startFakes } from './fakes.js';
 import type { HttpResults, LoadResult } from './http.js';
-import { machine, round } from './lib.js';
+import { machine, round, SERVE_NODE_ARGS } from './lib.js';
 import type { NluResult } from './nlu.js';
 import type { ColdStartResult, MemoryResult } from './process.js';
 import type { TurnResult } from './turn.js';
 
-/** V8 heap limits that keep the server's RSS close to its live heap. */
-const TUNED_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=128';
 
 const SECTIONS = ['nlu', 'turn', 'http', 'cold', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -64,8 +62,10 @@ interface Results {
   http?: HttpResults & { durationS: number; note: string };
   coldStart?: ColdStartResult;
   memory?: MemoryResult;
-  /** The same memory run with V8 told to keep its heap small (not a target; shows the cause of the RSS figure). */
-  memoryTuned?: MemoryResult & { nodeOptions: string };
+  /** The Node flags `npm start` runs the server with (and the benchmark, the bare Bolt app included). */
+  serveNodeArgs?: string[];
+  /** The first memory run again on Node's default heap limits (not a target; shows what the flags save). */
+  memoryNodeDefaults?: MemoryResult;
   errors: Record<string, string>;
   targets: Check[];
 }
@@ -178,10 +178,10 @@ function render(res: Results): string {
     if (a) add(`RSS after ${a.turns.toLocaleString('en-US')} turns / ${a.conversations.toLocaleString('en-US')} conversations`, `${a.rssMiB} MiB`, check('RSS after 10,000 turns'));
     if (b) add(`RSS after ${b.turns.toLocaleString('en-US')} more turns / ${b.conversations.toLocaleString('en-US')} conversations`, `${b.rssMiB} MiB (${m.growthMiB >= 0 ? '+' : ''}${m.growthMiB})`, check('RSS growth 1,000 -> 10,000 conversations'));
   }
-  if (res.memoryTuned) {
-    const m = res.memoryTuned;
+  if (res.memoryNodeDefaults) {
+    const m = res.memoryNodeDefaults;
     const [a] = m.phases;
-    add(`  same with NODE_OPTIONS="${m.nodeOptions}": start-up / 10,000 turns`, `${m.afterStartMiB} / ${a?.rssMiB} MiB`);
+    add(`  same on Node's default heap limits (no flags): start-up / 10,000 turns`, `${m.afterStartMiB} / ${a?.rssMiB} MiB`);
   }
   for (const [section, message] of Object.entries(res.errors)) add(`${section}: FAILED TO RUN`, message.split('\n')[0]?.slice(0, 100) ?? '', check(`${section} section ran`));
   return table(rows);
@@ -193,6 +193,7 @@ async function main(): Promise<number> {
   const res: Results = {
     machine: machine(),
     node: process.version,
+    serveNodeArgs: SERVE_NODE_ARGS,
     date: new Date().toISOString(),
     loadAverage: { start: round(loadavg()[0] ?? 0, 2) },
     errors: {},
@@ -243,7 +244,7 @@ async function main(): Promise<number> {
     await step('memory', 'memory', async () => {
       const { benchMemory } = await import('./process.js');
       res.memory = await benchMemory(fakes);
-      res.memoryTuned = { nodeOptions: TUNED_NODE_OPTIONS, ...(await benchMemory(fakes, { NODE_OPTIONS: TUNED_NODE_OPTIONS }, { phases: 1 })) };
+      res.memoryNodeDefaults = await benchMemory(fakes, {}, { phases: 1, nodeArgs: [] });
     });
   } finally {
     await fakes.close();
@@ -254,7 +255,7 @@ async function main(): Promise<number> {
   res.targets = targets(res);
   const m = res.machine;
   process.stdout.write(
-    `\nvmk ${res.date.slice(0, 10)}, ${m.cpuModel} x${m.cores}, ${m.totalMemoryMB} MiB, ${m.os}, Node ${res.node}, load average ${res.loadAverage.start} -> ${res.loadAverage.end}\n`,
+    `\nvmk ${res.date.slice(0, 10)}, ${m.cpuModel} x${m.cores}, ${m.totalMemoryMB} MiB, ${m.os}, Node ${res.node} (server flags: ${SERVE_NODE_ARGS.join(' ') || 'none'}), load average ${res.loadAverage.start} -> ${res.loadAverage.end}\n`,
   );
   process.stdout.write(`${render(res)}\n\n`);
   const failed = res.targets.filter((c) => !c.pass);
