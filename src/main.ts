@@ -183,7 +183,13 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
         mounts.push(
           (async () => {
             const { mountSlack } = await slackModule;
-            const slack = await mountSlack(http.routes, { config: slackConfig, engine, store: built.store, logger: logger.child({ platform: 'slack' }) });
+            const slack = await mountSlack(http.routes, {
+              config: slackConfig,
+              engine,
+              store: built.store,
+              logger: logger.child({ platform: 'slack' }),
+              maxBodyBytes: config.server.maxBodyBytes,
+            });
             stoppables.unshift({ name: 'slack', stop: () => slack.stop() });
           })(),
         );

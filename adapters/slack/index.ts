@@ -96,6 +96,8 @@ export interface MountSlackOptions {
    * DEFAULT_MAX_QUEUED_TURNS.
    */
   maxQueuedTurns?: number;
+  /** Largest request body accepted on /slack/events (VMK_MAX_BODY_BYTES); larger ones get 413. Default Bolt's 4 MiB. */
+  maxBodyBytes?: number;
   /**
    * How long a slash command's turn may take for its first reply to travel in
    * the acknowledgement; a slower turn is acked empty and answered through
@@ -251,6 +253,7 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
       endpoints: SLACK_EVENTS_PATH,
       processBeforeResponse: false,
       logger: blog,
+      ...(opts.maxBodyBytes ? { bodyLimit: opts.maxBodyBytes } : {}),
       processEventErrorHandler: async ({ error, response }) => {
         logger.error({ err: describe(error) }, 'Bolt could not process a request');
         if (response.headersSent) return false;
