@@ -13,7 +13,7 @@ const started = performance.now();
 const shown = relative(process.cwd(), COMPILED_KNOWLEDGE_FILE) || COMPILED_KNOWLEDGE_FILE;
 try {
   writeCompiledKnowledge();
-  if (process.argv.includes("--verbose")) process.stdout.write(`compiled knowledge: ${shown} (${Math.round(performance.now() - started)} ms)\n`);
+  if (process.argv.includes('--verbose')) process.stdout.write(`compiled knowledge: ${shown} (${Math.round(performance.now() - started)} ms)\n`);
 } catch (err) {
   removeCompiledKnowledge();
   if (!(err instanceof KnowledgeError)) throw err;
