@@ -133,24 +133,7 @@ export class SlackTurns {
     const dm = e.channel.startsWith('D');
     const threadTs = dm ? e.thread_ts : (e.thread_ts ?? e.ts);
     const log = this.childLogger({ surface: dm ? 'dm' : 'channel', team, channel: e.channel, user: e.user, eventId: envelope.data.event_id });
-    const claimed = await this.claim(this.eventIds(envelope.data.event_id, team, e.channel, e.ts), log);
-    if (claimed === 'duplicate') return;
-
-    const replies =
-      claimed !== 'fresh'
-        ? [claimed]
-        : await this.turn(
-      {
-        platform: 'slack',
-        workspace: team,
-        conversation: conversationId(e.channel, threadTs),
-        user: e.user,
-        text: e.text,
-        surface: dm ? 'dm' : 'channel',
-      },
-      log,
-    );
-    await this.sendToConversation(client, replies, { channel: e.channel, threadTs, user: e.user, dm }, log);
+    await this.answerEvent(client, { eventId: envelope.data.event_id, team, channel: e.channel, ts: e.ts, threadTs, user: e.user, text: e.text, dm }, log);
   }
 
   /** `message` in a DM (the `message.im` subscription): answer in the DM. Everything else is ignored. */
@@ -166,24 +149,36 @@ export class SlackTurns {
     if (e.channel_type !== 'im' || e.subtype !== undefined || e.bot_id || e.edited || !e.user || e.user === this.deps.botUserId) return;
     const team = envelopeTeam(envelope.data, e.team);
     const log = this.childLogger({ surface: 'dm', team, channel: e.channel, user: e.user, eventId: envelope.data.event_id });
-    const claimed = await this.claim(this.eventIds(envelope.data.event_id, team, e.channel, e.ts), log);
-    if (claimed === 'duplicate') return;
+    await this.answerEvent(client, { eventId: envelope.data.event_id, team, channel: e.channel, ts: e.ts, threadTs: e.thread_ts, user: e.user, text: e.text ?? '', dm: true }, log);
+  }
 
+  /**
+   * A mention or a DM: claim the event (exactly one reply across retries, the
+   * app_mention + message pair and instances), run the turn, send the replies.
+   */
+  private async answerEvent(
+    client: webApi.WebClient,
+    m: { eventId?: string; team: string; channel: string; ts: string; threadTs?: string; user: string; text: string; dm: boolean },
+    log: Logger,
+  ): Promise<void> {
+    const claimed = await this.claim(this.eventIds(m.eventId, m.team, m.channel, m.ts), log);
+    if (claimed === 'duplicate') return;
     const replies =
       claimed !== 'fresh'
         ? [claimed]
         : await this.turn(
-      {
-        platform: 'slack',
-        workspace: team,
-        conversation: conversationId(e.channel),
-        user: e.user,
-        text: e.text ?? '',
-        surface: 'dm',
-      },
-      log,
-    );
-    await this.sendToConversation(client, replies, { channel: e.channel, threadTs: e.thread_ts, user: e.user, dm: true }, log);
+            {
+              platform: 'slack',
+              workspace: m.team,
+              // A DM is one conversation; in a channel each thread is one.
+              conversation: conversationId(m.channel, m.dm ? undefined : m.threadTs),
+              user: m.user,
+              text: m.text,
+              surface: m.dm ? 'dm' : 'channel',
+            },
+            log,
+          );
+    await this.sendToConversation(client, replies, { channel: m.channel, threadTs: m.threadTs, user: m.user, dm: m.dm }, log);
   }
 
   /**
