@@ -23,6 +23,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVE_NODE_ARGS } from '../bench/lib.js';
 import { PROJECT_ROOT } from '../src/paths.js';
 
 // autocannon ships no types: the part of its programmatic API used here.
@@ -202,9 +203,12 @@ async function main(): Promise<void> {
   const connections = flag('connections', 200);
   /** Seconds before autocannon counts a request as timed out. */
   const timeoutS = flag('timeout', 10);
-  // --heap-mib N caps the child's V8 old space: if RSS growth were a leak, the child would run out of memory.
+  // The child runs with the Node flags of `npm start` (its V8 heap limits), so the soak measures what is deployed.
+  // --heap-mib N overrides the old-space cap: if RSS growth were a leak, the child would run out of memory.
   const heapMiB = process.argv.includes('--heap-mib') ? flag('heap-mib', 0) : 0;
-  const nodeArgs = heapMiB ? [`--max-old-space-size=${heapMiB}`] : [];
+  const nodeArgs = heapMiB
+    ? [...SERVE_NODE_ARGS.filter((a) => !a.startsWith('--max-old-space-size=')), `--max-old-space-size=${heapMiB}`]
+    : SERVE_NODE_ARGS;
   const slack = await fakeSlack();
   const connector = await fakeConnector();
   const dataDir = mkdtempSync(join(tmpdir(), 'vmk-soak-'));
