@@ -134,6 +134,18 @@ describe('trait extraction', () => {
     ['the vendor only supports it on VMware', 'vendor_vm_only'],
     ['needs a USB licence dongle', 'passthrough_hardware'],
     ['the app is a lift-and-shift candidate', 'legacy_monolith'],
+    ['Vendor: VMware/Hyper-V supported only.', 'vendor_vm_only'],
+    ['the PACS system is vendor-certified on Hyper-V only', 'vendor_vm_only'],
+    ['some network functions only ship as VM images', 'vendor_vm_only'],
+    ['3rd-party plugin code executes server-side', 'untrusted_code'],
+    ['extensions that run on our servers', 'untrusted_code'],
+    ['Keep SQL Server cluster on VMs.', 'stays_on_vms'],
+    ['keep the oracle db on vms', 'stays_on_vms'],
+    ['it is certified there and has to stay there', 'stays_on_vms'],
+    ['we are retiring the old CRM next year', 'retiring_soon'],
+    ['5G core CNFs', 'cloud_native'],
+    ['new web shop: containers on AKS', 'cloud_native'],
+    ['the control plane is k8s', 'k8s_skills'],
   ])('%s -> %s', (text, trait) => {
     expect(traitsOf(text)).toContain(trait);
   });
@@ -152,6 +164,22 @@ describe('trait extraction', () => {
       expect(hit?.evidence).toBeDefined();
       expect(text).toContain(hit?.evidence);
     }
+  });
+
+  it.each([
+    ['legacy sap on windows, move to k8s?', 'k8s_preference'],
+    ['thoughts on moving it to AKS?', 'k8s_preference'],
+    ['should we run it on k8s?', 'k8s_skills'],
+    ['we are splitting our rails monolith into 15 services', 'legacy_monolith'],
+    ['some VNFs only ship as VM images', 'snapshot_reliance'],
+    ['can our .NET Framework app be containerized?', 'cloud_native'],
+  ])('"%s" does not read as %s', (text, trait) => {
+    expect(traitsOf(text)).not.toContain(trait);
+  });
+
+  it('a stated plan still reads as a preference, a kept monolith still as legacy', () => {
+    expect(traitsOf('we want to move everything to kubernetes')).toContain('k8s_preference');
+    expect(traitsOf('the monolith stays as it is')).toContain('legacy_monolith');
   });
 
   it('numbers respect their thresholds', () => {
