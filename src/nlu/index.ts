@@ -118,6 +118,9 @@ const GUIDANCE_CUES = new Set(
     .filter(Boolean),
 );
 
+/** Words by which a sender speaks of their own situation. */
+const FIRST_PERSON = new Set('i me my mine we us our ours were weve wed im ive'.split(' '));
+
 /** Words that join two compared names ("GKE vs EKS", "VMware or Hyper-V"). */
 const VENDOR_JOINERS = new Set('versus vs than or and'.split(' '));
 
@@ -341,6 +344,9 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         if (intent === 'compare_overview' && distinctPlatforms.size < 2 && unknown.length > 0 && !hasTopicFreeCompareWord(tokens)) return true;
         // Rules of thumb are about choosing; "which offers stronger isolation" is a topic question.
         if (intent === 'ask_guidance' && g.topics.length > 0 && !tokens.some((t) => GUIDANCE_CUES.has(t))) return true;
+        // Asking for help with one's own decision speaks of oneself; "which platform makes moving between clouds
+        // less painful" names a topic and nobody's situation: a topic question.
+        if (intent === 'start_advice' && g.topics.length > 0 && !tokens.some((t) => FIRST_PERSON.has(t))) return true;
         if (!hasEntity && DOMAIN.has(intent)) {
           // Without a platform or topic, a domain answer needs phrasing close to a known one
           // ("best netflix shows" is not "best practices for picking").
@@ -463,14 +469,16 @@ const POSSESSIVE = new Set(['our', 'my']);
 /** Workload nouns after "our"/"my" ("our app", not "our hardware"). */
 const MY_THINGS = /^(?:apps?|applications?|services?|workloads?|team|company|org|organi[sz]ation|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|business|startup|customers?|clients?|users?|data|traffic|developers|devs|engineers|jobs?|pipeline|estate)$/;
 const CLAUSE_VERBS = /^(?:is|are|was|runs?|has|have|needs?|uses?|handles?|gets?|serves?|process(?:es)?|writes?|takes?|lives?|sits?|consists|includes?|depends|requires?|must|spikes?|peaks?|grows?)$/;
-const DESCRIBE = /^(?:review|evaluate|assess|setup|stack|workload|currently|here)$/;
-const FIGURE_UNITS = /^(?:years?|yrs?|yo|rps|qps|requests?|req|users?|people|engineers?|devs?|developers?|sysadmins?|vms?|servers?|nodes?|services?|microservices?|apps?|applications?|tenants?|gb|tb|mb|cores?|cpus?|gpus?|min|minutes?|hours?|instances?|clusters?|teams?|customers?|stores?|sites?|brokers?|k|m)$/;
+const DESCRIBE = /^(?:review|evaluate|assess|setup|stack|currently|here|verdict)$/;
+/** "a workload", "any workload": a workload in general, not the sender's. */
+const GENERIC_DETERMINERS = new Set(['a', 'an', 'any', 'each', 'every', 'one', 'which', 'what']);
+const FIGURE_UNITS = /^(?:years?|yrs?|yo|rps|qps|requests?|req|users?|people|engineers?|devs?|developers?|sysadmins?|vms?|servers?|nodes?|services?|microservices?|apps?|applications?|tenants?|gb|tb|mb|cores?|cpus?|gpus?|min|minutes?|hours?|instances?|clusters?|teams?|customers?|stores?|sites?|brokers?|k|m|analysts?|scientists?|staff|employees?|students?|agents?|branches|locations?|regions?|countries|devices?|sensors?|databases?|dbs?|jobs?|queues?|containers?|pods?)$/;
 /** Concrete technology: two of these describe a workload even without "we" or "our". */
 const STACK_WORDS = new Set(
   `java net dotnet python node nodejs golang php ruby rails django flask spring tomcat jboss iis nginx perl cobol vb6 cpp
   sql mysql postgres postgresql oracle mongodb mongo redis kafka rabbitmq spark hadoop airflow flink elasticsearch cassandra
   sap erp crm wordpress drupal exchange sharepoint monolith monolithic microservices api apis frontend backend database db
-  gpu gpus etl batch cron websockets`
+  gpu gpus etl batch cron websockets stateful stateless legacy notebooks jupyter mainframe cms`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -482,6 +490,7 @@ function describesOwnWorkload(tokens: string[]): boolean {
     const t = tokens[i] as string;
     const next = tokens.slice(i + 1, i + 3);
     if (DESCRIBE.test(t)) return true;
+    if (t === 'workload' && !GENERIC_DETERMINERS.has(tokens[i - 1] ?? '')) return true;
     // "we run", "we're a bank", "I have an app" -- but not "can we run" / "should I use".
     if (WE.has(t) && next.some((n) => WE_VERBS.test(n)) && !MODALS.test(tokens[i - 1] ?? '')) return true;
     if (t === 'were' || t === 'weve') return true;
