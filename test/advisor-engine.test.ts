@@ -146,6 +146,7 @@ describe('trait extraction', () => {
     ['5G core CNFs', 'cloud_native'],
     ['new web shop: containers on AKS', 'cloud_native'],
     ['the control plane is k8s', 'k8s_skills'],
+    ['traffic doubles at lunchtime', 'spiky_traffic'],
   ])('%s -> %s', (text, trait) => {
     expect(traitsOf(text)).toContain(trait);
   });
@@ -171,6 +172,7 @@ describe('trait extraction', () => {
     ['thoughts on moving it to AKS?', 'k8s_preference'],
     ['should we run it on k8s?', 'k8s_skills'],
     ['we are splitting our rails monolith into 15 services', 'legacy_monolith'],
+    ['we used to have a monolith but it is now 20 Go services', 'legacy_monolith'],
     ['some VNFs only ship as VM images', 'snapshot_reliance'],
     ['can our .NET Framework app be containerized?', 'cloud_native'],
   ])('"%s" does not read as %s', (text, trait) => {
@@ -180,6 +182,7 @@ describe('trait extraction', () => {
   it('a stated plan still reads as a preference, a kept monolith still as legacy', () => {
     expect(traitsOf('we want to move everything to kubernetes')).toContain('k8s_preference');
     expect(traitsOf('the monolith stays as it is')).toContain('legacy_monolith');
+    expect(traitsOf('a complex monolith on one server')).toContain('legacy_monolith');
   });
 
   it('numbers respect their thresholds', () => {
