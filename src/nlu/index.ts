@@ -95,7 +95,8 @@ const OPS_WORDS = new Set(
   statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
   crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport replicas rbac
   certification certified exam salary salaries tutorial course
-  troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize`
+  troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize
+  career careers resume interview interviews courses bootcamp udemy youtube`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -484,6 +485,20 @@ const STACK_WORDS = new Set(
 );
 const SOCIAL_OPENERS = new Set('hi hello hey hiya heya thanks thank cheers help'.split(' '));
 
+const QUESTION_OPENERS = new Set(['what', 'how', 'which', 'why', 'where', 'who', 'is', 'are', 'does', 'do']);
+const ARTICLES = new Set(['a', 'an', 'one', 'some', 'this']);
+/** Words after "an app" that go on to describe it ("an app that needs windows", "a service written in go"). */
+const DESCRIBING_NEXT = new Set(['that', 'which', 'with', 'written', 'built', 'running', 'in', 'on', 'using', 'for', 'made', 'where']);
+
+/** "I have an app and don't know where to run it": having an app, with nothing said about it. */
+function bareHave(tokens: string[], i: number): boolean {
+  const verb = tokens[i + 1];
+  if (verb !== 'have' && verb !== 'got') return false;
+  if (!ARTICLES.has(tokens[i + 2] ?? '') || !MY_THINGS.test(tokens[i + 3] ?? '')) return false;
+  const after = tokens[i + 4];
+  return after === undefined || !DESCRIBING_NEXT.has(after);
+}
+
 function describesOwnWorkload(tokens: string[]): boolean {
   if (tokens.filter((t) => STACK_WORDS.has(t)).length >= 2) return true;
   for (let i = 0; i < tokens.length; i++) {
@@ -492,14 +507,15 @@ function describesOwnWorkload(tokens: string[]): boolean {
     if (DESCRIBE.test(t)) return true;
     if (t === 'workload' && !GENERIC_DETERMINERS.has(tokens[i - 1] ?? '')) return true;
     // "we run", "we're a bank", "I have an app" -- but not "can we run" / "should I use".
-    if (WE.has(t) && next.some((n) => WE_VERBS.test(n)) && !MODALS.test(tokens[i - 1] ?? '')) return true;
+    if (WE.has(t) && next.some((n) => WE_VERBS.test(n)) && !MODALS.test(tokens[i - 1] ?? '') && !bareHave(tokens, i)) return true;
     if (t === 'were' || t === 'weve') return true;
     // "our app is", "my service runs".
     if (POSSESSIVE.has(t)) {
       const nounAt = tokens.slice(i + 1, i + 4).findIndex((n) => MY_THINGS.test(n));
       // "our game servers need ...": a possessive and then a verb describe something.
       if (tokens.slice(i + 2, i + 6).some((n) => CLAUSE_VERBS.test(n))) return true;
-      if (nounAt >= 0 && !MODALS.test(tokens[0] ?? '')) return true;
+      // "what happens to my app if ...", "where should our service run": a question about it, not a description.
+      if (nounAt >= 0 && !MODALS.test(tokens[0] ?? '') && !QUESTION_OPENERS.has(tokens[0] ?? '')) return true;
     }
     if (/^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
     if (/^\d+(?:gb|tb|k|m|x|rps)$/.test(t)) return true;
