@@ -137,6 +137,14 @@ describe('turn engine conversation tables', () => {
     expect(['review', 'question']).toContain(r.kind);
   });
 
+  it('a review request without any detail asks questions instead of guessing a verdict', async () => {
+    const { replies } = await core.engine.handle(msg('review', 'bare-review'));
+    const r = replies[0]!;
+    expect(r.kind).toBe('question');
+    expect(allText(r)).not.toMatch(/I would say/);
+    expect(allText(r)).toMatch(/describe the workload/);
+  });
+
   it('when the store is down, plain questions still get answers and dialogs get a clear temporary error', async () => {
     const down: StateStore = {
       kind: 'memory',

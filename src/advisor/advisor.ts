@@ -179,6 +179,15 @@ export function createAdvisor(knowledge: AdvisorKnowledge, options: AdvisorOptio
       const found = extract(clipped).map((f) => ({ trait: f.trait, evidence: f.evidence.slice(0, 500), at: 0 }));
       const s = advance(fresh(owner, now, 'review', clipped, found), now);
       if (s.done) return show(s, false);
+      // Nothing to go on (a bare "review", a question without details): no verdict to hint at, just the questions.
+      if (found.length === 0) {
+        return show(s, false, [
+          {
+            heading: 'Tell me about the workload',
+            text: 'I could not pick out any detail that decides the matter yet, so I will ask a few questions, one at a time. You can also describe the workload in your own words (what it is, its OS, its traffic, your team).',
+          },
+        ]);
+      }
       const e = evaluate(catalog, knownTraits(catalog, s));
       const open = openQuestions(catalog, knownTraits(catalog, s), new Set()).length;
       return show(s, false, [
