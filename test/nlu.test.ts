@@ -257,6 +257,12 @@ describe('out of scope', () => {
     'tell me a joke',
     'fix my CrashLoopBackOff pod',
     'zzzz qqqq',
+    'how can I configure shared folders on a virtualbox vm',
+    'how to attach a second disk to my kvm guest',
+    'how many vcpus does an m6i large have',
+    'is gvisor a kind of vm',
+    'which monitoring dashboards do people use for kubernetes',
+    'what should I put on my resume to land a kubernetes job',
   ])('%s', (text) => {
     expect(nlu.classify(text).intent).toBe('out_of_scope');
   });
@@ -279,6 +285,11 @@ describe('intents', () => {
     ['hi! what is the difference between a vm and a container?', 'compare_overview'],
     ['thanks! and what about scaling?', 'ask_topic'],
     ['ok cool. when should I use vms?', 'ask_guidance'],
+    ['how do I choose between vms and kubernetes in general', 'ask_guidance'],
+    ['how do the two compare overall', 'compare_overview'],
+    ['i have a service and no idea where it should run', 'start_advice'],
+    ['i am curious whether pods can break out into the host', 'ask_topic'],
+    ['analytics api in python, 12 users, mysql, rarely changes - thoughts?', 'review_workload'],
   ])('%s -> %s', (text, intent) => {
     expect(nlu.classify(text).intent).toBe(intent);
   });

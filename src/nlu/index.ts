@@ -96,13 +96,14 @@ const OPS_WORDS = new Set(
   crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport replicas rbac
   certification certified exam salary salaries tutorial course
   troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize
-  career careers resume interview interviews courses bootcamp udemy youtube`
+  career careers resume interview interviews courses bootcamp udemy youtube
+  monitoring observability logging alerting prometheus grafana datadog splunk`
     .split(/\s+/)
     .filter(Boolean),
 );
 
 /** Fault words that make a tool question only when a platform or topic is named ("vm stuck at boot", not "I'm stuck"). */
-const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive responding'.split(' '));
+const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive responding unreachable timeout timeouts refused connectivity dns'.split(' '));
 
 /** Words that make a sentence a comparison (which keeps OPS_WORDS from rejecting it). */
 const COMPARE_WORDS = new Set(
@@ -303,6 +304,24 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         return result('out_of_scope', 0.75);
       }
 
+      // 2c'. "is gvisor a vm", "what is kata containers", "is nomad like kubernetes": a product the article does not cover.
+      if (asksAboutUnknownProduct(g.slotted, (w) => !w.startsWith('zz') && !FUNCTION_WORDS.has(w) && !STOP.has(w) && !content.has(stem(w)))) {
+        trace.decidedBy = 'tool-question';
+        return result('out_of_scope', 0.75);
+      }
+
+      // 2d. "how do I install/configure/join ...": operating a tool, step by step, unless it compares the platforms.
+      if (!comparing && asksHowToOperate(tokens)) {
+        trace.decidedBy = 'tool-question';
+        return result('out_of_scope', 0.8);
+      }
+
+      // 2e. An instance type ("t3.medium", "m5 xlarge"): sizing and pricing of one provider's offer.
+      if (namesInstanceType(tokens)) {
+        trace.decidedBy = 'tool-question';
+        return result('out_of_scope', 0.8);
+      }
+
       // 3. Short follow-ups made only of entities and filler words.
       const core = trimCourtesy(g.slotted);
       const rest = core.filter((t) => !FOLLOW_UP.has(t));
@@ -402,7 +421,8 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         if (!topic) {
           // A topic question with no recognisable topic: answer the nearest
           // broader question, unless it is about something vmk does not know.
-          if (unknown.length > 0 && !platform) {
+          // ("is firecracker a vm": an unknown name and a weak score is something else too.)
+          if (unknown.length > 0 && (!platform || confidence * 0.8 < THRESHOLDS.accept)) {
             trace.decidedBy = 'rejected';
             return result('out_of_scope', 0.6);
           }
@@ -485,6 +505,7 @@ const STACK_WORDS = new Set(
 );
 const SOCIAL_OPENERS = new Set('hi hello hey hiya heya thanks thank cheers help'.split(' '));
 
+const MUSING = new Set(['wondering', 'curious', 'confused', 'unsure', 'asking', 'new', 'trying', 'learning', 'reading', 'studying', 'interested']);
 const QUESTION_OPENERS = new Set(['what', 'how', 'which', 'why', 'where', 'who', 'is', 'are', 'does', 'do']);
 const ARTICLES = new Set(['a', 'an', 'one', 'some', 'this']);
 /** Words after "an app" that go on to describe it ("an app that needs windows", "a service written in go"). */
@@ -507,7 +528,9 @@ function describesOwnWorkload(tokens: string[]): boolean {
     if (DESCRIBE.test(t)) return true;
     if (t === 'workload' && !GENERIC_DETERMINERS.has(tokens[i - 1] ?? '')) return true;
     // "we run", "we're a bank", "I have an app" -- but not "can we run" / "should I use".
-    if (WE.has(t) && next.some((n) => WE_VERBS.test(n)) && !MODALS.test(tokens[i - 1] ?? '') && !bareHave(tokens, i)) return true;
+    // "I'm wondering", "we are curious": a state of mind, not a workload.
+    const musing = (tokens[i + 1] === 'am' || tokens[i + 1] === 'are') && MUSING.has(tokens[i + 2] ?? '');
+    if (WE.has(t) && next.some((n) => WE_VERBS.test(n)) && !MODALS.test(tokens[i - 1] ?? '') && !bareHave(tokens, i) && !musing) return true;
     if (t === 'were' || t === 'weve') return true;
     // "our app is", "my service runs".
     if (POSSESSIVE.has(t)) {
@@ -551,9 +574,54 @@ function comparesOtherThings(slotted: string[]): boolean {
   return false;
 }
 
+/** "is gvisor a kind of vm", "what is kata containers": an unknown name set beside a platform. */
+function asksAboutUnknownProduct(slotted: string[], isUnknown: (w: string) => boolean): boolean {
+  let i = 0;
+  if (slotted[i] === 'what' || slotted[i] === 'so') i += 1;
+  if (slotted[i] !== 'is' && slotted[i] !== 'are') return false;
+  const name = slotted[i + 1];
+  if (name === undefined || !isUnknown(name)) return false;
+  const rest = slotted.slice(i + 2, i + 6);
+  const p = rest.indexOf(SLOT_PLATFORM);
+  return p >= 0 && rest.slice(0, p).every((w) => /^(?:a|an|the|like|kind|sort|type|form|of|just|really|basically|another|similar|to)$/.test(w));
+}
+
+/** Verbs of operating a tool: "how do I install ...", "how to configure ...". */
+const HOW_TO_VERBS = new Set(
+  `install uninstall reinstall configure config set setup create join mount unmount resize enlarge extend upgrade downgrade
+  reset ssh connect expose enable disable rotate copy write fix restart delete remove attach detach provision register
+  login log import export convert clone`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** "how do I join a windows vm to active directory", "how to mount a volume": a how-to, not a comparison. */
+function asksHowToOperate(tokens: string[]): boolean {
+  const start = tokens.findIndex((t) => t === 'how');
+  if (start < 0) return false;
+  let i = start + 1;
+  if (tokens[i] === 'to') i += 1;
+  else if (/^(?:do|can|could|would|should|shall)$/.test(tokens[i] ?? '') && /^(?:i|we|you|one)$/.test(tokens[i + 1] ?? '')) i += 2;
+  else return false;
+  return HOW_TO_VERBS.has(tokens[i] ?? '');
+}
+
+const INSTANCE_SIZES = /^(?:nano|micro|small|medium|large|xlarge|\d+xlarge|metal|highmem|highcpu|standard)$/;
+
+/** "t3.medium", "m5.xlarge", "e2 standard": a cloud provider's instance type. */
+function namesInstanceType(tokens: string[]): boolean {
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    if (/^[a-z]{1,3}\d[a-z0-9]{0,3}$/.test(tokens[i] as string) && INSTANCE_SIZES.test(tokens[i + 1] as string)) return true;
+    if (/^standard$/.test(tokens[i] as string) && /^[a-z]\d+[a-z]*$/.test(tokens[i + 1] as string)) return true;
+  }
+  return false;
+}
+
 /** "What's the difference?" compares the platforms even with an unfamiliar word in it. */
 function hasTopicFreeCompareWord(tokens: string[]): boolean {
-  return tokens.some((t) => t === 'overall' || t === 'summary' || t === 'summarize' || t === 'summarise');
+  if (tokens.some((t) => t === 'overall' || t === 'summary' || t === 'summarize' || t === 'summarise')) return true;
+  // "how do the two compare", "how do both differ".
+  return tokens.some((t) => t === 'two' || t === 'both') && tokens.some((t) => /^(?:compare[ds]?|comparing|differ|differs|difference|differences)$/.test(t));
 }
 
 function round(x: number): number {
