@@ -98,6 +98,19 @@ describe('held-out set (written apart from the training data; never trained on)'
   });
 });
 
+describe('probe set (lines written while fixing errors, to check the fixes generalise; not held out)', () => {
+  const probes = readJsonl(readFileSync(new URL('./data/probes.jsonl', import.meta.url), 'utf8'));
+  const report = evaluate(nlu, probes);
+
+  it('stays above the accuracy floors', () => {
+    expect(probes.length).toBeGreaterThanOrEqual(200);
+    expect(report.intentAccuracy).toBeGreaterThanOrEqual(0.93);
+    expect(report.topicAccuracy).toBeGreaterThanOrEqual(0.93);
+    expect(report.oosRecall).toBeGreaterThanOrEqual(0.85);
+    expect(report.inScopeRejected).toBeLessThanOrEqual(0.02);
+  });
+});
+
 describe('normaliser', () => {
   const tokens = (t: string): string => normalizer.tokens(t).join(' ');
 
@@ -263,6 +276,8 @@ describe('out of scope', () => {
     'is gvisor a kind of vm',
     'which monitoring dashboards do people use for kubernetes',
     'what should I put on my resume to land a kubernetes job',
+    'what is docker swarm',
+    'a pod of dolphins swam past the boat',
   ])('%s', (text) => {
     expect(nlu.classify(text).intent).toBe('out_of_scope');
   });
@@ -290,6 +305,9 @@ describe('intents', () => {
     ['i have a service and no idea where it should run', 'start_advice'],
     ['i am curious whether pods can break out into the host', 'ask_topic'],
     ['analytics api in python, 12 users, mysql, rarely changes - thoughts?', 'review_workload'],
+    ["it's a booking platform with a mysql backend and bursty weekends, vms or k8s?", 'review_workload'],
+    ['what would kubernetes give us that we do not get from vms for scaling', 'ask_topic'],
+    ['is onboarding new devs smoother with k8s than with rdp into vms', 'ask_topic'],
   ])('%s -> %s', (text, intent) => {
     expect(nlu.classify(text).intent).toBe(intent);
   });

@@ -120,6 +120,9 @@ const GUIDANCE_CUES = new Set(
     .filter(Boolean),
 );
 
+/** Platform surface forms that are also everyday words. */
+const AMBIGUOUS_PLATFORM_WORDS = new Set(['pod', 'pods', 'container', 'containers', 'cluster', 'clusters']);
+
 /** Words by which a sender speaks of their own situation. */
 const FIRST_PERSON = new Set('i me my mine we us our ours were weve wed im ive'.split(' '));
 
@@ -350,6 +353,8 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       const unknown = tokens.filter((w) => !FUNCTION_WORDS.has(w) && !content.has(stem(w)) && !/^\d/.test(w));
       const contentTokens = tokens.filter((w) => !FUNCTION_WORDS.has(w) && !/^\d/.test(w));
       const unknownShare = contentTokens.length === 0 ? 0 : unknown.length / contentTokens.length;
+      // "pods of whales", "a container ship": only everyday words that can name a platform, and no topic.
+      const namesDomain = hasEntity && !(g.topics.length === 0 && g.matches.every((m) => m.entity.kind === 'platform' && AMBIGUOUS_PLATFORM_WORDS.has(tokens.slice(m.start, m.end).join(' '))));
       const veto = (intent: IntentId, score: number): boolean => {
         if (intent === 'help' || intent === 'greeting' || intent === 'thanks') {
           // Small talk that names a platform or topic is really a question ("help with kubernetes").
@@ -367,7 +372,7 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         // Asking for help with one's own decision speaks of oneself; "which platform makes moving between clouds
         // less painful" names a topic and nobody's situation: a topic question.
         if (intent === 'start_advice' && g.topics.length > 0 && !tokens.some((t) => FIRST_PERSON.has(t))) return true;
-        if (!hasEntity && DOMAIN.has(intent)) {
+        if (!namesDomain && DOMAIN.has(intent)) {
           // Without a platform or topic, a domain answer needs phrasing close to a known one
           // ("best netflix shows" is not "best practices for picking").
           if (scored.nearest < THRESHOLDS.familiarNoEntity) return true;
@@ -389,9 +394,15 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       let intent = first.intent;
       let confidence = first.score;
       if (intent === 'out_of_scope') {
-        return result('out_of_scope', Math.min(0.95, confidence));
+        // Both platforms and a topic named ("is k8s nicer for devs than ssh-ing into vms"): a topic question
+        // whatever else it says (tool questions were caught above).
+        const inScope = ranking.find((r) => r.intent !== 'out_of_scope');
+        if (!(inScope && distinctPlatforms.size > 1 && g.topics.length > 0)) return result('out_of_scope', Math.min(0.95, confidence));
+        intent = inScope.intent;
+        confidence = inScope.score;
       }
-      const familiar = scored.nearestIntent === intent && scored.nearest >= THRESHOLDS.familiar;
+      const familiar =
+        (scored.nearestIntent === intent && scored.nearest >= THRESHOLDS.familiar) || (distinctPlatforms.size > 1 && g.topics.length > 0);
       // A low score is rejected unless the message names a platform or topic
       // and has no word vmk does not know: then it stays, with its low
       // confidence, and the engine asks which of the top two was meant.
@@ -529,9 +540,15 @@ function describesOwnWorkload(tokens: string[]): boolean {
     if (t === 'workload' && !GENERIC_DETERMINERS.has(tokens[i - 1] ?? '')) return true;
     // "we run", "we're a bank", "I have an app" -- but not "can we run" / "should I use".
     // "I'm wondering", "we are curious": a state of mind, not a workload.
-    const musing = (tokens[i + 1] === 'am' || tokens[i + 1] === 'are') && MUSING.has(tokens[i + 2] ?? '');
+    const musing =
+      ((tokens[i + 1] === 'am' || tokens[i + 1] === 'are') && MUSING.has(tokens[i + 2] ?? '')) ||
+      // "that I do not get with vms": a negated verb describes nothing.
+      (tokens[i + 1] === 'do' && tokens[i + 2] === 'not');
     if (WE.has(t) && next.some((n) => WE_VERBS.test(n)) && !MODALS.test(tokens[i - 1] ?? '') && !bareHave(tokens, i) && !musing) return true;
     if (t === 'were' || t === 'weve') return true;
+    // "it's a trading system, needs ...", "this is an internal app with ...".
+    const articleAt = (t === 'it' || t === 'this') && tokens[i + 1] === 'is' ? i + 2 : t === 'its' ? i + 1 : -1;
+    if (articleAt > 0 && ARTICLES.has(tokens[articleAt] ?? '') && tokens.slice(articleAt + 1, articleAt + 4).some((n) => MY_THINGS.test(n))) return true;
     // "our app is", "my service runs".
     if (POSSESSIVE.has(t)) {
       const nounAt = tokens.slice(i + 1, i + 4).findIndex((n) => MY_THINGS.test(n));
@@ -579,6 +596,11 @@ function asksAboutUnknownProduct(slotted: string[], isUnknown: (w: string) => bo
   let i = 0;
   if (slotted[i] === 'what' || slotted[i] === 'so') i += 1;
   if (slotted[i] !== 'is' && slotted[i] !== 'are') return false;
+  // "what is docker hub", "what is eks anywhere": a platform name and an unknown word ending the question.
+  if (slotted[0] === 'what' && slotted[i + 1] === SLOT_PLATFORM && slotted.length - i <= 4) {
+    const tail = slotted.slice(i + 2).filter((w) => w !== '?');
+    if (tail.length === 1 && isUnknown(tail[0] as string)) return true;
+  }
   const name = slotted[i + 1];
   if (name === undefined || !isUnknown(name)) return false;
   const rest = slotted.slice(i + 2, i + 6);
