@@ -278,6 +278,7 @@ describe('out of scope', () => {
     'what should I put on my resume to land a kubernetes job',
     'what is docker swarm',
     'a pod of dolphins swam past the boat',
+    'how can we move a guest between hosts in proxmox',
   ])('%s', (text) => {
     expect(nlu.classify(text).intent).toBe('out_of_scope');
   });
@@ -308,6 +309,8 @@ describe('intents', () => {
     ["it's a booking platform with a mysql backend and bursty weekends, vms or k8s?", 'review_workload'],
     ['what would kubernetes give us that we do not get from vms for scaling', 'ask_topic'],
     ['is onboarding new devs smoother with k8s than with rdp into vms', 'ask_topic'],
+    ['how can we cope with load peaks on plain vms', 'ask_topic'],
+    ['how do I choose between openshift and vmware for a new app', 'ask_guidance'],
   ])('%s -> %s', (text, intent) => {
     expect(nlu.classify(text).intent).toBe(intent);
   });

@@ -314,7 +314,8 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       }
 
       // 2d. "how do I install/configure/join ...": operating a tool, step by step, unless it compares the platforms.
-      if (!comparing && asksHowToOperate(tokens)) {
+      const namesProduct = g.matches.some((m) => m.entity.kind === 'platform' && PRODUCTS.has(tokens.slice(m.start, m.end).join(' ')));
+      if (!comparing && (asksHowToOperate(tokens) || (namesProduct && asksHowTo(tokens)))) {
         trace.decidedBy = 'tool-question';
         return result('out_of_scope', 0.8);
       }
@@ -617,16 +618,32 @@ const HOW_TO_VERBS = new Set(
     .filter(Boolean),
 );
 
+/** Where the verb of "how do I <verb>" / "how to <verb>" sits, or -1. */
+function howToVerbAt(tokens: string[]): number {
+  const start = tokens.findIndex((t) => t === 'how');
+  if (start < 0) return -1;
+  const i = start + 1;
+  if (tokens[i] === 'to') return i + 1;
+  if (/^(?:do|can|could|would|should|shall)$/.test(tokens[i] ?? '') && /^(?:i|we|you|one)$/.test(tokens[i + 1] ?? '')) return i + 2;
+  return -1;
+}
+
 /** "how do I join a windows vm to active directory", "how to mount a volume": a how-to, not a comparison. */
 function asksHowToOperate(tokens: string[]): boolean {
-  const start = tokens.findIndex((t) => t === 'how');
-  if (start < 0) return false;
-  let i = start + 1;
-  if (tokens[i] === 'to') i += 1;
-  else if (/^(?:do|can|could|would|should|shall)$/.test(tokens[i] ?? '') && /^(?:i|we|you|one)$/.test(tokens[i + 1] ?? '')) i += 2;
-  else return false;
-  return HOW_TO_VERBS.has(tokens[i] ?? '');
+  const at = howToVerbAt(tokens);
+  return at >= 0 && HOW_TO_VERBS.has(tokens[at] ?? '');
 }
+
+/** "how do I ... in vsphere": step by step in one product (choosing is not a how-to). */
+function asksHowTo(tokens: string[]): boolean {
+  const at = howToVerbAt(tokens);
+  return at >= 0 && !/^(?:choose|chose|pick|decide|know|tell|compare|figure|use|get|start|think|weigh|judge|evaluate)$/.test(tokens[at] ?? '');
+}
+
+/** Platform names that are one vendor's product rather than the platform in general. */
+const PRODUCTS = new Set(
+  ['vmware', 'vsphere', 'esxi', 'hyper v', 'hyperv', 'kvm', 'xen', 'proxmox', 'virtualbox', 'virtual box', 'ec2', 'ec2 instance', 'azure vm', 'compute engine', 'eks', 'aks', 'gke', 'openshift', 'rancher', 'k3s', 'microk8s', 'docker'],
+);
 
 const INSTANCE_SIZES = /^(?:nano|micro|small|medium|large|xlarge|\d+xlarge|metal|highmem|highcpu|standard)$/;
 
