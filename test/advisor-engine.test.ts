@@ -133,6 +133,8 @@ describe('trait extraction', () => {
     ['we are on-prem and AWS', 'multi_cloud'],
     ['the vendor only supports it on VMware', 'vendor_vm_only'],
     ['needs a USB licence dongle', 'passthrough_hardware'],
+    ['it needs a PCIe capture card', 'passthrough_hardware'],
+    ['a PCI HSM card signs the payments', 'passthrough_hardware'],
     ['the app is a lift-and-shift candidate', 'legacy_monolith'],
     ['Vendor: VMware/Hyper-V supported only.', 'vendor_vm_only'],
     ['the PACS system is vendor-certified on Hyper-V only', 'vendor_vm_only'],
@@ -147,6 +149,13 @@ describe('trait extraction', () => {
     ['new web shop: containers on AKS', 'cloud_native'],
     ['the control plane is k8s', 'k8s_skills'],
     ['traffic doubles at lunchtime', 'spiky_traffic'],
+    ['a CI platform that builds external contributors\' pull requests', 'untrusted_code'],
+    ['we run tests on PRs from unknown contributors', 'untrusted_code'],
+    ['the matchmaking and lobby services are containers', 'cloud_native'],
+    ['training jobs on dedicated VMs with passthrough', 'passthrough_hardware'],
+    ['HIPAA, and we already pass audits on our EKS cluster', 'compliance_on_k8s'],
+    ['our OpenShift platform is PCI-DSS certified', 'compliance_on_k8s'],
+    ['a HIPAA-compliant EKS cluster', 'compliance_on_k8s'],
   ])('%s -> %s', (text, trait) => {
     expect(traitsOf(text)).toContain(trait);
   });
@@ -157,6 +166,8 @@ describe('trait extraction', () => {
     ['traffic is not spiky', 'spiky_traffic', 'steady_traffic'],
     ['it is not a monolith', 'legacy_monolith', null],
     ['GPUs are not needed', 'gpu', 'standard_hardware'],
+    ['we haven\'t containerized anything yet', 'cloud_native', null],
+    ['we haven\'t passed audits on EKS yet', 'compliance_on_k8s', null],
   ])('negation: "%s" drops %s', (text, dropped, opposite) => {
     const found = advisor.analyse(text).found;
     expect(found.map((f) => f.trait)).not.toContain(dropped);
@@ -175,14 +186,33 @@ describe('trait extraction', () => {
     ['we used to have a monolith but it is now 20 Go services', 'legacy_monolith'],
     ['some VNFs only ship as VM images', 'snapshot_reliance'],
     ['can our .NET Framework app be containerized?', 'cloud_native'],
+    ['we\'re thinking about moving our imaging server to Kubernetes', 'k8s_preference'],
+    ['we are considering to move the billing app to k8s', 'k8s_preference'],
+    ['exploring moving everything to AKS', 'k8s_preference'],
+    ['our engineers are kubernetes certified', 'compliance_on_k8s'],
+    ['are the services containers?', 'cloud_native'],
+    ['is PCI-compliant kubernetes possible?', 'compliance_on_k8s'],
+    ['PCI-DSS card data lives here', 'passthrough_hardware'],
+    ['we store PCI card numbers', 'passthrough_hardware'],
   ])('"%s" does not read as %s', (text, trait) => {
     expect(traitsOf(text)).not.toContain(trait);
   });
 
   it('a stated plan still reads as a preference, a kept monolith still as legacy', () => {
     expect(traitsOf('we want to move everything to kubernetes')).toContain('k8s_preference');
+    expect(traitsOf('we decided to move the shop to kubernetes')).toContain('k8s_preference');
     expect(traitsOf('the monolith stays as it is')).toContain('legacy_monolith');
     expect(traitsOf('a complex monolith on one server')).toContain('legacy_monolith');
+  });
+
+  it.each([
+    ['We are considering moving the lab system to AKS, but the supplier certifies it on VMware only.', 'vm'],
+    ['The checkout APIs are containers that must autoscale; the fax server needs a telephony card.', 'hybrid'],
+    ['Rendering runs on its own VMs with GPU passthrough, next to 15 stateless web services on GKE.', 'hybrid'],
+    ['Build service for pull requests from outside contributors, beside our own services on EKS.', 'hybrid'],
+    ['PCI-DSS card platform: 25 microservices, and our EKS cluster is PCI-DSS certified.', 'kubernetes'],
+  ])('review of "%s" is %s', (text, verdict) => {
+    expect(advisor.analyse(text).evaluation.verdict).toBe(verdict);
   });
 
   it('numbers respect their thresholds', () => {

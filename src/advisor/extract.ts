@@ -14,7 +14,7 @@ interface CompiledPattern {
 }
 
 /** Words that turn the phrase after them around ("we don't need GPUs", "no Windows"). */
-const NEGATOR = /(?<![a-z])(no|not|don['’]?t|doesn['’]?t|didn['’]?t|won['’]?t|isn['’]?t|aren['’]?t|never|without|nor|neither|zero|none|nothing|lack|lacks|avoid|instead of|rather than|except)(?![a-z])/i;
+const NEGATOR = /(?<![a-z])(no|not|don['’]?t|doesn['’]?t|didn['’]?t|won['’]?t|isn['’]?t|aren['’]?t|haven['’]?t|hasn['’]?t|hadn['’]?t|never|without|nor|neither|zero|none|nothing|lack|lacks|avoid|instead of|rather than|except)(?![a-z])/i;
 /** A negation after the phrase ("GPUs are not needed", "Windows: none"). */
 const POST_NOT = /^[\s:,-]*((is|are|was|were)\s+(not|n['’]t)\s+(needed|required|necessary|a concern|an issue|relevant|important|used|a factor)|(isn['’]?t|aren['’]?t)\s+(needed|required|necessary|a concern|an issue|relevant|important|used|a factor)|(not|none|nope)\b(?!\s+only))/i;
 /** Clause boundaries: negation does not cross them. */
