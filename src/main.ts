@@ -13,14 +13,11 @@ import type { AddressInfo } from 'node:net';
 import { createHttpApp, type ReadinessReport } from '../adapters/http/app.js';
 import { InflightTracker } from '../adapters/http/inflight.js';
 import { mountPlayground } from '../adapters/web/index.js';
-import type { Advisor } from './advisor/types.js';
 import { describeConfig, describePlatforms, loadConfig, type Config, type StoreKind } from './config.js';
-import { buildEngineCore } from './core.js';
+import { buildEngineCore, type Core as EngineCore } from './core.js';
 import type { Engine } from './engine.js';
-import type { Knowledge } from './knowledge/schema.js';
 import { createLogger } from './log.js';
 import type { Logger } from './logger.js';
-import type { Nlu } from './nlu/types.js';
 import { createStore } from './store/index.js';
 import type { StateStore } from './store/types.js';
 
@@ -42,12 +39,8 @@ export interface ServerOverrides extends CoreOverrides {
   wrapEngine?: (engine: Engine) => Engine;
 }
 
-export interface Core {
-  knowledge: Knowledge;
-  nlu: Nlu;
-  advisor: Advisor;
-  store: StateStore;
-  engine: Engine;
+/** The engine core plus the logger it was built with. */
+export interface Core extends EngineCore {
   logger: Logger;
 }
 
