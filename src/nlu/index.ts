@@ -115,7 +115,8 @@ const COMPARE_WORDS = new Set(
 const GUIDANCE_CUES = new Set(
   `when whenever choose choosing choice chose pick picking decide deciding decision rule rules thumb general generally
   typically usually normally belong belongs suit suited suits fit fits favour favor case cases scenario scenarios situation
-  situations criteria factors guideline guidelines go adopt stay move migrate prefer preferred recommend recommended`
+  situations criteria factors guideline guidelines go adopt stay move migrate prefer preferred recommend recommended
+  worth overkill`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -315,7 +316,9 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
 
       // 2d. "how do I install/configure/join ...": operating a tool, step by step, unless it compares the platforms.
       const namesProduct = g.matches.some((m) => m.entity.kind === 'platform' && PRODUCTS.has(tokens.slice(m.start, m.end).join(' ')));
-      if (!comparing && (asksHowToOperate(tokens) || (namesProduct && asksHowTo(tokens)))) {
+      // ...and so is the price of one vendor's product ("cost of a 3 node aks cluster").
+      const asksPrice = namesProduct && tokens.some((t) => /^(?:cost|costs|price|bill|billing|charge|charged|fee|fees)$/.test(t));
+      if (!comparing && (asksHowToOperate(tokens) || (namesProduct && asksHowTo(tokens)) || asksPrice)) {
         trace.decidedBy = 'tool-question';
         return result('out_of_scope', 0.8);
       }
@@ -511,7 +514,7 @@ const STACK_WORDS = new Set(
   `java net dotnet python node nodejs golang php ruby rails django flask spring tomcat jboss iis nginx perl cobol vb6 cpp
   sql mysql postgres postgresql oracle mongodb mongo redis kafka rabbitmq spark hadoop airflow flink elasticsearch cassandra
   sap erp crm wordpress drupal exchange sharepoint monolith monolithic microservices api apis frontend backend database db
-  gpu gpus etl batch cron websockets stateful stateless legacy notebooks jupyter mainframe cms`
+  gpu gpus etl batch cron websockets stateful stateless notebooks jupyter mainframe cms`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -598,8 +601,9 @@ function asksAboutUnknownProduct(slotted: string[], isUnknown: (w: string) => bo
   if (slotted[i] === 'what' || slotted[i] === 'so') i += 1;
   if (slotted[i] !== 'is' && slotted[i] !== 'are') return false;
   // "what is docker hub", "what is eks anywhere": a platform name and an unknown word ending the question.
-  if (slotted[0] === 'what' && slotted[i + 1] === SLOT_PLATFORM && slotted.length - i <= 4) {
-    const tail = slotted.slice(i + 2).filter((w) => w !== '?');
+  const at = slotted[i + 1] === 'a' || slotted[i + 1] === 'an' ? i + 2 : i + 1;
+  if (slotted[0] === 'what' && slotted[at] === SLOT_PLATFORM && slotted.length - at <= 3) {
+    const tail = slotted.slice(at + 1).filter((w) => w !== '?');
     if (tail.length === 1 && isUnknown(tail[0] as string)) return true;
   }
   const name = slotted[i + 1];
