@@ -167,6 +167,13 @@ describe('trait extraction', () => {
     ['the legacy part we keep on vmware', 'stays_on_vms'],
     ['new parts go to openshift', 'cloud_native'],
     ['200 tenants, each one want own isolated environment', 'hard_multitenancy'],
+    ['customer data must be separated per customer by contract', 'hard_multitenancy'],
+    ['traffic same all year', 'steady_traffic'],
+    ['we have few apps', 'few_services'],
+    ['the ops team is VMware experts', 'no_k8s_skills'],
+    ['we have kubernetes already for web', 'k8s_skills'],
+    ['we have kubernetes already for web', 'cloud_native'],
+    ['the team runs AKS today', 'k8s_skills'],
     ['our OpenShift platform is PCI-DSS certified', 'compliance_on_k8s'],
     ['a HIPAA-compliant EKS cluster', 'compliance_on_k8s'],
   ])('%s -> %s', (text, trait) => {
@@ -208,6 +215,10 @@ describe('trait extraction', () => {
     ['traffic flattens out at night', 'steady_traffic'],
     ['we will not keep on vmware after the renewal', 'stays_on_vms'],
     ['our own teams run their own code', 'untrusted_code'],
+    ['1 monolith rails app being split into 6 services', 'legacy_monolith'],
+    ['our monolith is currently being broken up', 'legacy_monolith'],
+    ['should the team run AKS?', 'k8s_skills'],
+    ['is kubernetes for web apps a good idea?', 'cloud_native'],
     ['PCI-DSS card data lives here', 'passthrough_hardware'],
     ['we store PCI card numbers', 'passthrough_hardware'],
   ])('"%s" does not read as %s', (text, trait) => {
@@ -219,6 +230,7 @@ describe('trait extraction', () => {
     expect(traitsOf('we decided to move the shop to kubernetes')).toContain('k8s_preference');
     expect(traitsOf('the monolith stays as it is')).toContain('legacy_monolith');
     expect(traitsOf('a complex monolith on one server')).toContain('legacy_monolith');
+    expect(traitsOf('the monolith will stay; splitting it is not planned')).toContain('legacy_monolith');
   });
 
   it.each([
