@@ -174,6 +174,12 @@ describe('trait extraction', () => {
     ['we have kubernetes already for web', 'k8s_skills'],
     ['we have kubernetes already for web', 'cloud_native'],
     ['the team runs AKS today', 'k8s_skills'],
+    ['k8s for app tier (8 svcs)', 'many_services'],
+    ['k8s for the app tier', 'cloud_native'],
+    ['vm for db', 'stays_on_vms'],
+    ['traffic grows 20% per month', 'growing_traffic'],
+    ['each enterprise customer demands dedicated infrastructure', 'hard_multitenancy'],
+    ['dedicated clusters per tenant', 'hard_multitenancy'],
     ['our OpenShift platform is PCI-DSS certified', 'compliance_on_k8s'],
     ['a HIPAA-compliant EKS cluster', 'compliance_on_k8s'],
   ])('%s -> %s', (text, trait) => {
@@ -219,6 +225,8 @@ describe('trait extraction', () => {
     ['our monolith is currently being broken up', 'legacy_monolith'],
     ['should the team run AKS?', 'k8s_skills'],
     ['is kubernetes for web apps a good idea?', 'cloud_native'],
+    ['our .NET Framework 4.8 app in containers', 'many_services'],
+    ['no VMs for the database', 'stays_on_vms'],
     ['PCI-DSS card data lives here', 'passthrough_hardware'],
     ['we store PCI card numbers', 'passthrough_hardware'],
   ])('"%s" does not read as %s', (text, trait) => {

@@ -101,10 +101,10 @@ export const NUM_WORDS: Record<string, number> = {
 };
 const NUM_SOURCE = `(?<n>\\d+|${Object.keys(NUM_WORDS).sort((a, b) => b.length - a.length).join('|')})`;
 
-/** Expands {num}, turns " ?" into "optional spaces or hyphens" and a space into "spaces or hyphens". */
+/** Expands {num}, turns " ?" into "optional spaces or hyphens" and a space into "spaces or hyphens"; a match never starts inside a decimal ("4.8 app" is not "8 apps"). */
 export function compilePattern(source: string): RegExp {
   const expanded = source.replace(/\{num\}/g, NUM_SOURCE).replace(/ \?/g, '[\\s-]*').replace(/ /g, '[\\s-]+');
-  return new RegExp(`(?<![a-z0-9])(?:${expanded})(?![a-z0-9])`, 'gi');
+  return new RegExp(`(?<![a-z0-9]|\\d\\.)(?:${expanded})(?![a-z0-9])`, 'gi');
 }
 
 
