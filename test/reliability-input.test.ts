@@ -369,22 +369,34 @@ describe('unknown event and activity types, missing fields', () => {
     expect(res.status).toBe(200);
   });
 
-  it('Slack: signed requests vmk has no listener for get a 4xx (never a 5xx)', async () => {
+  it('Slack: signed requests vmk has no listener for are acknowledged at once (or refused with a 4xx), never a 5xx, and nothing is sent', async () => {
     const payload = (p: Record<string, unknown>) => new URLSearchParams({ payload: JSON.stringify(p) }).toString();
-    const cases: [string, string, string][] = [
-      ['an event_callback without an event', JSON.stringify({ type: 'event_callback', team_id: FAKE_TEAM_ID, event_id: uniq('Ev') }), JSON_TYPE],
-      ['an unknown envelope type', JSON.stringify({ type: 'something_new', team_id: FAKE_TEAM_ID }), JSON_TYPE],
+    const before = fake.calls.length;
+    // Commands and interactions that are not vmk's: an immediate empty acknowledgement.
+    const acked: [string, string, string][] = [
       ['another slash command', slashCommand({ text: 'x', user: 'U1', channel: 'C1', responseUrl: fake.responseUrl('x'), command: '/other' }), FORM],
       ['a button vmk never rendered', blockActions({ user: 'U1', actionId: 'not_vmk', value: 'x', channel: 'C1', responseUrl: fake.responseUrl('y') }), FORM],
       ['a modal submission', payload({ type: 'view_submission', user: { id: 'U1' }, team: { id: FAKE_TEAM_ID }, view: { id: 'V1', callback_id: 'x', state: { values: {} } } }), FORM],
       ['a global shortcut', payload({ type: 'shortcut', callback_id: 'x', user: { id: 'U1' }, team: { id: FAKE_TEAM_ID }, trigger_id: 't' }), FORM],
     ];
-    // Bolt answers these when no listener acknowledges them, after its 3-second wait: run them together.
-    const results = await Promise.all(cases.map(([, body, type]) => slack(body, type)));
-    for (const [i, res] of results.entries()) {
-      expect(res.status, cases[i]?.[0]).toBeGreaterThanOrEqual(400);
-      expect(res.status, cases[i]?.[0]).toBeLessThan(500);
+    for (const [name, body, type] of acked) {
+      const started = Date.now();
+      const res = await slack(body, type);
+      expect(res.status, name).toBe(200);
+      expect(Date.now() - started, name).toBeLessThan(2_000);
     }
+    // Envelopes Bolt cannot even classify: Bolt's own 404 after its wait; run them together.
+    const refused: [string, string, string][] = [
+      ['an event_callback without an event', JSON.stringify({ type: 'event_callback', team_id: FAKE_TEAM_ID, event_id: uniq('Ev') }), JSON_TYPE],
+      ['an unknown envelope type', JSON.stringify({ type: 'something_new', team_id: FAKE_TEAM_ID }), JSON_TYPE],
+    ];
+    const results = await Promise.all(refused.map(([, body, type]) => slack(body, type)));
+    for (const [i, res] of results.entries()) {
+      expect(res.status, refused[i]?.[0]).toBeGreaterThanOrEqual(400);
+      expect(res.status, refused[i]?.[0]).toBeLessThan(500);
+    }
+    await sleep(200);
+    expect(fake.calls.length).toBe(before);
   }, 15_000);
 
   it('Teams: unknown activity types are accepted and send nothing; invokes and activities missing fields get 400', async () => {

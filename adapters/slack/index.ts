@@ -298,6 +298,18 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
   };
 
   // One registration per subscribed event: the Record type makes a missing one a compile error.
+  // Requests vmk has no listener for (another app's command, a shortcut, a modal
+  // submission, a button it never rendered) are acknowledged at once and dropped,
+  // instead of waiting out Bolt's 3-second timeout and its 404.
+  bolt.use(async ({ body, ack, next }) => {
+    if (ack && !isForVmk(body)) {
+      logger.debug({ type: (body as { type?: unknown }).type }, 'Slack request without a vmk listener acknowledged and ignored');
+      await ack();
+      return;
+    }
+    await next();
+  });
+
   const registerEvent: Record<SlackEventName, () => void> = {
     app_mention: () => bolt.event('app_mention', ({ body, client }) => track('app_mention', () => turns.onMention(body, client))),
     'message.im': () => bolt.message(({ body, client }) => track('message', () => turns.onMessage(body, client))),
@@ -352,4 +364,12 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
       if (mode.kind === 'socket') await bolt.stop();
     },
   };
+}
+
+/** Whether an acknowledgeable request (command, interaction) is one vmk answers. */
+function isForVmk(body: unknown): boolean {
+  const b = body as { command?: unknown; type?: unknown; actions?: { action_id?: unknown }[] };
+  if (typeof b.command === 'string') return b.command === SLACK_COMMAND;
+  if (b.type === 'block_actions') return (b.actions ?? []).some((a) => typeof a.action_id === 'string' && ACTION_ID_PATTERN.test(a.action_id));
+  return false;
 }
