@@ -93,7 +93,7 @@ const OPS_WORDS = new Set(
   price prices pricing priced invoice license licence licensing quota
   dockerfile yaml yml manifest manifests terraform ssh syntax kubeconfig kubelet etcd cni
   statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
-  crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport replicas rbac
+  crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport rbac
   certification certified exam salary salaries tutorial course
   troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize
   career careers resume interview interviews courses bootcamp udemy youtube
@@ -261,7 +261,8 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
   const scorer = scorerFromModel(model.scorer);
 
   function decide(text: string, context: Context, trace: Explanation): Classification {
-      const { tokens, g } = analyse(typeof text === 'string' ? text : '');
+      const { tokens, g: found } = analyse(typeof text === 'string' ? text : '');
+      const g = preferNamedTopic(tokens, found);
       trace.tokens = tokens;
       trace.slotted = g.slotted;
       const base = { text: typeof text === 'string' ? text : '', topics: g.topics } as const;
@@ -285,7 +286,9 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       // 2. Tool and operations questions, unless the sentence compares the platforms.
       const distinctPlatforms = new Set(g.platforms);
       const comparing = distinctPlatforms.size > 1 || tokens.some((t) => COMPARE_WORDS.has(t));
-      if (!comparing && tokens.some((t) => OPS_WORDS.has(t) || (hasEntity && FAULT_WORDS.has(t)))) {
+      // "proxmox backup server keeps failing": a tool that keeps failing is an operations problem.
+      const keepsFailing = tokens.some((t, i) => t === 'failing' && /^(?:keeps|keep|kept|still)$/.test(tokens[i - 1] ?? ''));
+      if (!comparing && (keepsFailing || tokens.some((t) => OPS_WORDS.has(t) || (hasEntity && FAULT_WORDS.has(t))))) {
         trace.decidedBy = 'tool-question';
         return result('out_of_scope', 0.9);
       }
@@ -401,7 +404,10 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         // Both platforms and a topic named ("is k8s nicer for devs than ssh-ing into vms"): a topic question
         // whatever else it says (tool questions were caught above).
         const inScope = ranking.find((r) => r.intent !== 'out_of_scope');
-        if (!(inScope && distinctPlatforms.size > 1 && g.topics.length > 0)) return result('out_of_scope', Math.min(0.95, confidence));
+        // A topic named in words vmk knows, and the topic reading all but tied with out-of-scope once a
+        // vetoed workload review is set aside ("what keeps things running when a server falls over"): a topic question.
+        const nearTie = inScope?.intent === 'ask_topic' && g.topics.length > 0 && unknown.length === 0 && inScope.score >= 0.8 * confidence;
+        if (!(inScope && ((distinctPlatforms.size > 1 && g.topics.length > 0) || nearTie))) return result('out_of_scope', Math.min(0.95, confidence));
         intent = inScope.intent;
         confidence = inScope.score;
       }
@@ -569,6 +575,28 @@ function describesOwnWorkload(tokens: string[]): boolean {
 
 const JOINERS = new Set(['and', 'or', 'vs', 'versus', 'than', 'between', 'to', 'with']);
 
+/** A topic's own name: "is a shared kernel a security hole" asks about security, whatever else it mentions first. */
+const TOPIC_NAMES: Partial<Record<Topic, RegExp>> = {
+  security: /^(?:security|secure|securely|insecure)$/,
+  isolation: /^(?:isolation|isolated|isolate)$/,
+  scaling: /^(?:scaling|scalability|scalable|autoscaling)$/,
+  portability: /^(?:portability|portable)$/,
+  orchestration: /^(?:orchestration|orchestrate|orchestrator)$/,
+  compatibility: /^(?:compatibility|compatible)$/,
+  snapshots: /^(?:snapshots?|backups?)$/,
+};
+
+function preferNamedTopic(tokens: string[], g: GazetteerResult): GazetteerResult {
+  if (g.topics.length < 2) return g;
+  const named = g.topics.filter((t) => {
+    const re = TOPIC_NAMES[t];
+    return re !== undefined && tokens.some((w) => re.test(w));
+  });
+  if (named.length !== 1 || named[0] === g.topics[0]) return g;
+  const first = named[0] as Topic;
+  return { ...g, topics: [first, ...g.topics.filter((t) => t !== first)] };
+}
+
 /** "docker and podman", "nomad vs k8s": a platform slot joined to a word vmk does not know. */
 function comparesWithUnknown(slotted: string[], isUnknown: (w: string) => boolean): boolean {
   for (let i = 0; i < slotted.length; i++) {
@@ -583,6 +611,8 @@ function comparesWithUnknown(slotted: string[], isUnknown: (w: string) => boolea
   return false;
 }
 
+const MEASURES = /^(?:zznumber|ms|milliseconds?|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)$/;
+
 /** "x vs y" where neither side is a platform or topic. */
 function comparesOtherThings(slotted: string[]): boolean {
   for (let i = 1; i + 1 < slotted.length; i++) {
@@ -590,6 +620,8 @@ function comparesOtherThings(slotted: string[]): boolean {
     if (t !== 'versus' && t !== 'vs' && t !== 'than') continue;
     const a = slotted[i - 1] as string;
     const b = slotted[i + 1] as string;
+    // "seconds vs minutes", "10 vs 100": amounts, not two products.
+    if (MEASURES.test(a) && MEASURES.test(b)) continue;
     if (!a.startsWith('zz') && !b.startsWith('zz') && !STOP.has(a) && !STOP.has(b)) return true;
   }
   return false;
@@ -597,6 +629,10 @@ function comparesOtherThings(slotted: string[]): boolean {
 
 /** "is gvisor a kind of vm", "what is kata containers": an unknown name set beside a platform. */
 function asksAboutUnknownProduct(slotted: string[], isUnknown: (w: string) => boolean): boolean {
+  // "can harvester replace vsphere", "will nomad replace k8s": an unknown product set against a platform.
+  if (/^(?:can|could|does|will|would|should)$/.test(slotted[0] ?? '') && isUnknown(slotted[1] ?? '') && /^(?:replace|replaces|substitute|supersede)$/.test(slotted[2] ?? '')) {
+    return slotted.slice(3, 6).includes(SLOT_PLATFORM);
+  }
   let i = 0;
   if (slotted[i] === 'what' || slotted[i] === 'so') i += 1;
   if (slotted[i] !== 'is' && slotted[i] !== 'are') return false;
