@@ -30,6 +30,12 @@ function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | 'late'> {
 
 /** Acked events and clicks that may wait for a turn before new ones are refused (about 1 s of work at 1,000 turns a second). */
 export const DEFAULT_MAX_QUEUED_TURNS = 1_000;
+/**
+ * How long a new event or click may wait for room in a full queue before it is
+ * refused: holding the request (well inside Slack's 3 s) slows the sender down
+ * without an error; only a queue that stays full gets 503.
+ */
+const SHED_HOLD_MS = 2_000;
 /** Seconds a refused request is told to wait (Retry-After); Slack itself retries events after about 1 and 5 minutes. */
 const SHED_RETRY_AFTER_S = 5;
 /** At most one warning about refused requests per this many ms (with the count since the last one). */
@@ -190,6 +196,23 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
   const maxQueued = Math.max(0, opts.maxQueuedTurns ?? config.maxQueuedTurns ?? DEFAULT_MAX_QUEUED_TURNS);
   let running = 0;
   const queue: (() => void)[] = [];
+  /** Requests held while the queue is full, each woken when a queued turn starts. */
+  const waiting: (() => void)[] = [];
+  const roomInQueue = (ms: number): Promise<boolean> => {
+    if (queue.length < maxQueued) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const i = waiting.indexOf(wake);
+        if (i >= 0) waiting.splice(i, 1);
+        resolve(queue.length < maxQueued);
+      }, ms);
+      waiting.push(wake);
+    });
+  };
   const shed = { count: 0, sinceLog: 0, lastLog: -Infinity };
   const noteShed = (kind: string) => {
     shed.count += 1;
@@ -198,7 +221,7 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
     if (now - shed.lastLog < SHED_LOG_EVERY_MS) return;
     logger.warn(
       { refused: shed.sinceLog, refusedTotal: shed.count, kind, queued: queue.length, running, maxQueuedTurns: maxQueued },
-      'Slack work queue full: refusing new events and clicks with 503 until it drains',
+      'Slack work queue full: held new events and clicks, refusing with 503 those still without room after the wait',
     );
     shed.sinceLog = 0;
     shed.lastLog = now;
@@ -234,15 +257,18 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
             return;
           }
           const kind = slackRequestKind(raw.toString('utf8'), req.headers['content-type']);
-          // Checked again: the queue may have drained while the body arrived.
-          if ((kind === 'event' || kind === 'interaction') && queue.length >= maxQueued) {
+          const proceed = () => {
+            (req as typeof req & { rawBody?: Buffer }).rawBody = raw;
+            next();
+          };
+          if (kind !== 'event' && kind !== 'interaction') return proceed();
+          // Wait a little for room (the queue may also have drained while the body arrived).
+          return roomInQueue(SHED_HOLD_MS).then((room) => {
+            if (room && !stopped) return proceed();
             noteShed(kind);
             res.setHeader('Retry-After', String(SHED_RETRY_AFTER_S));
             res.status(503).end();
-            return;
-          }
-          (req as typeof req & { rawBody?: Buffer }).rawBody = raw;
-          next();
+          });
         },
         (err: unknown) => next(err),
       );
@@ -273,6 +299,8 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
     const start = queue.shift();
     if (!start) return;
     running += 1;
+    // One slot freed in the queue: let one held request in.
+    waiting.shift()?.();
     start();
   };
   const track = (what: string, work: () => Promise<void>): Promise<void> => {
