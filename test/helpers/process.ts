@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/paths.js';
-import { freePort, hasRedisServer, sleep } from './redis.js';
+import { startRedisServer, type TestRedisServer } from './redis.js';
 
 export const CLI = join(PROJECT_ROOT, 'dist', 'src', 'cli.js');
 
@@ -115,67 +115,8 @@ export async function startServe(env: Record<string, string>, opts: StartServeOp
 }
 
 /** A redis-server with `requirepass`, on a free loopback port. */
-export interface PasswordRedis {
-  port: number;
-  /** redis://:<password>@127.0.0.1:<port> */
-  url: string;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-  dispose(): Promise<void>;
-}
+export type PasswordRedis = TestRedisServer;
 
-export async function startPasswordRedis(password: string): Promise<PasswordRedis> {
-  if (!hasRedisServer()) throw new Error('redis-server is not on PATH (scripts/ci-services.sh installs it on Debian).');
-  const dir = mkdtempSync(join(tmpdir(), 'vmk-redis-pw-'));
-  const port = await freePort();
-  let child: ChildProcess | undefined;
-  const start = async (): Promise<void> => {
-    const proc = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
-      { stdio: 'ignore' },
-    );
-    child = proc;
-    const reap = () => proc.kill('SIGKILL');
-    process.once('exit', reap);
-    proc.once('exit', () => process.removeListener('exit', reap));
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline) {
-      if (proc.exitCode !== null) throw new Error(`redis-server exited (${proc.exitCode})`);
-      if (await accepts(port)) return;
-      await sleep(25);
-    }
-    throw new Error(`redis-server did not listen on ${port} within 5 s`);
-  };
-  const stop = async (): Promise<void> => {
-    const proc = child;
-    child = undefined;
-    if (!proc || proc.exitCode !== null) return;
-    const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGKILL');
-    await gone;
-  };
-  await start();
-  return {
-    port,
-    url: `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`,
-    stop,
-    start,
-    async dispose() {
-      await stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function accepts(port: number): Promise<boolean> {
-  const { createConnection } = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+export function startPasswordRedis(password: string): Promise<PasswordRedis> {
+  return startRedisServer({ password });
 }

@@ -24,7 +24,8 @@ export interface TestRedisServer {
   dispose(): Promise<void>;
 }
 
-export async function startRedisServer(): Promise<TestRedisServer> {
+/** A redis-server on a free loopback port; with `password`, it requires AUTH (`requirepass`). */
+export async function startRedisServer(opts: { password?: string } = {}): Promise<TestRedisServer> {
   if (!hasRedisServer()) throw new Error(`redis-server is not on PATH. ${INSTALL_HINT}`);
   const dir = mkdtempSync(join(tmpdir(), 'vmk-redis-'));
   let port = 0;
@@ -33,7 +34,10 @@ export async function startRedisServer(): Promise<TestRedisServer> {
   const launch = async (): Promise<void> => {
     const proc = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'],
+      [
+        '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning',
+        ...(opts.password ? ['--requirepass', opts.password] : []),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -80,7 +84,7 @@ export async function startRedisServer(): Promise<TestRedisServer> {
 
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: opts.password ? `redis://:${encodeURIComponent(opts.password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     stop,
     start: launch,
     async dispose() {
@@ -116,7 +120,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Sends an inline PING and waits for +PONG. */
+/** Sends an inline PING and waits for +PONG (or the NOAUTH error of a server that requires a password: it is up). */
 function respondsToPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
@@ -129,7 +133,7 @@ function respondsToPing(port: number): Promise<boolean> {
     socket.once('error', () => done(false));
     socket.on('data', (d: Buffer) => {
       data += d.toString();
-      if (data.includes('\r\n')) done(data.startsWith('+PONG'));
+      if (data.includes('\r\n')) done(data.startsWith('+PONG') || data.startsWith('-NOAUTH'));
     });
     socket.once('connect', () => socket.write('PING\r\n'));
   });
