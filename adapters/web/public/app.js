@@ -109,6 +109,15 @@
     return b;
   }
 
+  /** A labelled group of buttons (choices, actions or follow-up chips). */
+  function buttonGroup(choices, groupClass, label, buttonClass, card) {
+    const group = el('div', groupClass);
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', label);
+    for (const choice of choices) group.append(button(choice, buttonClass, card));
+    return group;
+  }
+
   /** One Reply as a card: badge and title, text blocks, facts table, buttons, follow-up chips, source line. */
   function renderCard(reply) {
     const card = el('article', 'card');
@@ -170,30 +179,14 @@
     }
 
     if (Array.isArray(reply.choices) && reply.choices.length) {
-      const group = el('div', 'choices');
-      group.setAttribute('role', 'group');
-      group.setAttribute('aria-label', 'Choices');
-      for (const choice of reply.choices) group.append(button(choice, 'btn choice', card));
-      card.append(group);
+      card.append(buttonGroup(reply.choices, 'choices', 'Choices', 'btn choice', card));
     }
 
     if (Array.isArray(reply.actions) && reply.actions.length) {
       const nav = reply.actions.filter((a) => a.action && a.action.type !== 'ask');
       const asks = reply.actions.filter((a) => a.action && a.action.type === 'ask');
-      if (nav.length) {
-        const group = el('div', 'actions');
-        group.setAttribute('role', 'group');
-        group.setAttribute('aria-label', 'Actions');
-        for (const choice of nav) group.append(button(choice, 'btn secondary', card));
-        card.append(group);
-      }
-      if (asks.length) {
-        const group = el('div', 'followups');
-        group.setAttribute('role', 'group');
-        group.setAttribute('aria-label', 'Follow-up questions');
-        for (const choice of asks) group.append(button(choice, 'chip', card));
-        card.append(group);
-      }
+      if (nav.length) card.append(buttonGroup(nav, 'actions', 'Actions', 'btn secondary', card));
+      if (asks.length) card.append(buttonGroup(asks, 'followups', 'Follow-up questions', 'chip', card));
     }
 
     if (reply.source) card.append(el('p', 'source', reply.source));
