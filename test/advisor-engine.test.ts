@@ -58,6 +58,9 @@ describe('hard constraints', () => {
     const apart = evaluate(catalog, ['realtime', 'stays_on_vms', 'many_services']);
     expect(apart).toMatchObject({ verdict: 'hybrid', pattern: 'split_estate', decidedBy: 'split_components' });
     expect(apart.decidingGate?.gate).toBe('realtime');
+    // An explicit mix of old and new parts sets the timed part apart too; the mix alone, without new services, does not.
+    expect(evaluate(catalog, ['realtime', 'mixed_estate', 'cloud_native'])).toMatchObject({ verdict: 'hybrid', pattern: 'split_estate' });
+    expect(evaluate(catalog, ['realtime', 'mixed_estate']).verdict).toBe('vm');
   });
 
   it('legacy parts next to new services make a split estate', () => {
@@ -126,6 +129,10 @@ describe('trait extraction', () => {
     ['3 services and a queue', 'few_services'],
     ['servers sit at 10% CPU', 'low_utilisation'],
     ['Black Friday brings 10x traffic', 'spiky_traffic'],
+    ['a dashboard stack that scales with sensor data', 'spiky_traffic'],
+    ['workers that scale out with request volume', 'spiky_traffic'],
+    ['a control loop on VMs, plus a new analytics and dashboard stack', 'mixed_estate'],
+    ['the old ERP, alongside a new customer API', 'mixed_estate'],
     ['a 2-person team', 'small_team'],
     ['it relies on vMotion', 'live_migration'],
     ['customers upload their own scripts', 'untrusted_code'],

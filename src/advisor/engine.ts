@@ -117,8 +117,9 @@ export function evaluate(catalog: Catalog, traitIds: Iterable<string>): Evaluati
   let decidedBy: DecidedBy;
   let decidingGate: FiredGate | null = null;
   let g: FiredGate | undefined;
-  if ((g = gate('realtime')) && !(newPart && traits.some((t) => t.id === SEPARATE_VM_PART))) {
-    // Hard timing needs reserved capacity whatever else is said, unless the text itself sets a part apart on VMs next to new services.
+  if ((g = gate('realtime')) && !(newPart && (traits.some((t) => t.id === SEPARATE_VM_PART) || gate('split') !== undefined))) {
+    // Hard timing needs reserved capacity whatever else is said, unless the text itself sets a part apart on VMs
+    // (or says outright that the estate mixes old and new parts) next to new services.
     verdict = 'vm';
     decidedBy = 'realtime';
     decidingGate = g;
