@@ -12,6 +12,13 @@ import { DEV_FILE, loadNluKnowledge } from './nlu-knowledge.js';
 const knowledge = loadNluKnowledge();
 const nlu = createNlu(knowledge);
 const normalizer = createNormalizer(knowledge.lexicon.slang);
+
+/** Training sentences as the classifier sees them, to tell whether a held-out line was trained on. */
+const trainingKey = (t: string): string => normalizer.tokens(t).join(' ');
+const trainingSentences = new Set(knowledge.intents.flatMap((f) => f.examples.map(trainingKey)));
+/** The texts of `lines` that are, once normalised, training sentences. */
+const inTraining = (lines: { text: string }[]): string[] => lines.map((l) => l.text).filter((t) => trainingSentences.has(trainingKey(t)));
+const sentence = (t: string): boolean => t.split(/\s+/).length > 2;
 const dev = readJsonl(readFileSync(DEV_FILE, 'utf8'));
 
 describe('training data', () => {
@@ -31,11 +38,8 @@ describe('training data', () => {
   });
 
   it('never contains a dev-set line (the dev set is held out)', () => {
-    const key = (t: string): string => normalizer.tokens(t).join(' ');
-    const training = new Set(knowledge.intents.flatMap((f) => f.examples.map(key)));
-    const leaked = dev.filter((l) => training.has(key(l.text))).map((l) => l.text);
     // Single words and stock phrases ("k8s", "thanks") may legitimately coincide; sentences may not.
-    expect(leaked.filter((t) => t.split(/\s+/).length > 2)).toEqual([]);
+    expect(inTraining(dev).filter(sentence)).toEqual([]);
   });
 });
 
@@ -69,9 +73,6 @@ describe('held-out set (written apart from the training data; never trained on)'
 
   it('has 200 labelled lines, none of them in the training data', () => {
     expect(holdout.length).toBe(200);
-    const key = (t: string): string => normalizer.tokens(t).join(' ');
-    const training = new Set(knowledge.intents.flatMap((f) => f.examples.map(key)));
-    const leaked = holdout.filter((l) => training.has(key(l.text))).map((l) => l.text);
     // Stock phrasings that already coincided with training sentences when the set was written;
     // any other overlap means a held-out line was copied into the training data.
     const coincided = new Set([
@@ -86,7 +87,7 @@ describe('held-out set (written apart from the training data; never trained on)'
       'book a meeting room for 3pm',
       'play some music',
     ]);
-    expect(leaked.filter((t) => t.split(/\s+/).length > 2 && !coincided.has(t))).toEqual([]);
+    expect(inTraining(holdout).filter((t) => sentence(t) && !coincided.has(t))).toEqual([]);
   });
 
   it('stays above the accuracy floors', () => {
@@ -106,12 +107,10 @@ describe('topic held-out set (indirect topic questions and near-domain tools; ne
     expect(lines.length).toBe(120);
     for (const t of TOPICS) expect(lines.filter((l) => l.topic === t).length, t).toBe(8);
     expect(lines.filter((l) => l.intent === 'out_of_scope').length).toBe(32);
-    const key = (t: string): string => normalizer.tokens(t).join(' ');
-    const training = new Set(knowledge.intents.flatMap((f) => f.examples.map(key)));
     // Two stock phrasings already matched training sentences when the set was written; any other
     // overlap means a held-out line was copied into the training data.
     const coincided = new Set(['how portable r containers tbh', 'is local development easier with containers']);
-    expect(lines.filter((l) => training.has(key(l.text)) && !coincided.has(l.text)).map((l) => l.text)).toEqual([]);
+    expect(inTraining(lines).filter((t) => !coincided.has(t))).toEqual([]);
   });
 
   it('stays above the accuracy floors', () => {
@@ -129,8 +128,6 @@ describe('third held-out set (Slack-style quick questions, written before any lo
   it('has 120 lines, 6 per topic, none of them in the training data', () => {
     expect(lines.length).toBe(120);
     for (const t of TOPICS) expect(lines.filter((l) => l.topic === t).length, t).toBe(6);
-    const key = (t: string): string => normalizer.tokens(t).join(' ');
-    const training = new Set(knowledge.intents.flatMap((f) => f.examples.map(key)));
     // Stock phrasings that already coincided with training sentences when the set was written;
     // any other overlap means a held-out line was copied into the training data.
     const coincided = new Set([
@@ -146,7 +143,7 @@ describe('third held-out set (Slack-style quick questions, written before any lo
       'what can you do',
       'how do i write a helm chart',
     ]);
-    expect(lines.filter((l) => l.text.split(/\s+/).length > 2 && training.has(key(l.text)) && !coincided.has(l.text)).map((l) => l.text)).toEqual([]);
+    expect(inTraining(lines).filter((t) => sentence(t) && !coincided.has(t))).toEqual([]);
   });
 
   it('stays above the accuracy floors', () => {
