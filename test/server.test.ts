@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from '../src/paths.js';
 import { MemoryStore } from '../src/store/memory.js';
 import type { StateStore } from '../src/store/types.js';
 import type { Reply } from '../src/types.js';
+import { collectJsonLines } from './helpers/process.js';
 import { startRedisServer, type TestRedisServer } from './helpers/redis.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -340,23 +341,10 @@ describe('vmk serve as a process', () => {
       env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', VMK_STORE: 'memory', LOG_FORMAT: 'json', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const lines: Record<string, unknown>[] = [];
     let err = '';
-    let buf = '';
     const listeners = new Set<() => void>();
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        try {
-          lines.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          lines.push({ raw: line });
-        }
-        for (const l of listeners) l();
-      }
+    const lines = collectJsonLines(child.stdout, () => {
+      for (const l of listeners) l();
     });
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -57,25 +57,9 @@ export async function startServe(env: Record<string, string>, opts: StartServeOp
     }),
   );
   let all = '';
-  let pending = '';
-  const lines: Record<string, unknown>[] = [];
   let onLine: (() => void) | null = null;
-  child.stdout?.on('data', (d: Buffer) => {
-    const s = d.toString('utf8');
-    all += s;
-    pending += s;
-    let i;
-    while ((i = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, i);
-      pending = pending.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        lines.push({ raw: line });
-      }
-      onLine?.();
-    }
-  });
+  child.stdout?.on('data', (d: Buffer) => (all += d.toString('utf8')));
+  const lines = collectJsonLines(child.stdout, () => onLine?.());
   child.stderr?.on('data', (d: Buffer) => (all += d.toString('utf8')));
 
   const readyLine = await new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -119,4 +103,28 @@ export type PasswordRedis = TestRedisServer;
 
 export function startPasswordRedis(password: string): Promise<PasswordRedis> {
   return startRedisServer({ password });
+}
+
+/**
+ * Collects a child's stdout as JSON log records, one per line (a line that is
+ * not JSON becomes `{ raw }`), calling `onLine` after each.
+ */
+export function collectJsonLines(stream: NodeJS.ReadableStream | null, onLine: () => void): Record<string, unknown>[] {
+  const lines: Record<string, unknown>[] = [];
+  let pending = '';
+  stream?.on('data', (d: Buffer) => {
+    pending += d.toString('utf8');
+    let i;
+    while ((i = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, i);
+      pending = pending.slice(i + 1);
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        lines.push({ raw: line });
+      }
+      onLine();
+    }
+  });
+  return lines;
 }
