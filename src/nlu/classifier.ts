@@ -41,6 +41,23 @@ const COMMON_TERM_SHARE = 0.25;
 /** Long messages are cut so the Bayes product never underflows. */
 const MAX_WORDS = 60;
 
+/**
+ * TF-IDF weights of the known terms (log-scaled term frequency times idf),
+ * pushed onto `into`; returns their sum of squares (the squared norm).
+ * Training (documents) and scoring (the query) weigh terms the same way.
+ */
+function weighTerms(terms: Iterable<[string, number]>, idf: Map<string, number>, into: [string, number][]): number {
+  let sumSquares = 0;
+  for (const [k, tf] of terms) {
+    const i = idf.get(k);
+    if (i === undefined) continue;
+    const w = (1 + Math.log(tf)) * i;
+    into.push([k, w]);
+    sumSquares += w * w;
+  }
+  return sumSquares;
+}
+
 const SLOT_CHARS: Record<string, string> = { [SLOT_PLATFORM]: 'P', [SLOT_TOPIC]: 'T', [SLOT_NUMBER]: 'N' };
 
 export function wordFeatures(slotted: string[]): string[] {
@@ -144,16 +161,8 @@ export function trainScorerModel(examples: TrainingExample[]): ScorerModel {
   }
   const postings = new Map<string, [string, number[], number[]]>();
   docTerms.forEach((terms, doc) => {
-    let norm = 0;
     const weighted: [string, number][] = [];
-    for (const [k, tf] of terms) {
-      const i = idf.get(k);
-      if (i === undefined) continue;
-      const w = (1 + Math.log(tf)) * i;
-      weighted.push([k, w]);
-      norm += w * w;
-    }
-    norm = Math.sqrt(norm) || 1;
+    const norm = Math.sqrt(weighTerms(terms, idf, weighted)) || 1;
     for (const [k, w] of weighted) {
       let list = postings.get(k);
       if (!list) {
@@ -217,15 +226,8 @@ export function scorerFromModel(model: ScorerModel): IntentScorer {
       // Neighbour vote: best cosine per intent.
       acc.fill(0);
       const terms = vectorTerms(slotted);
-      let qnorm = 0;
       const q: [string, number][] = [];
-      for (const [k, tf] of terms) {
-        const i = idf.get(k);
-        if (i === undefined) continue;
-        const w = (1 + Math.log(tf)) * i;
-        q.push([k, w]);
-        qnorm += w * w;
-      }
+      let qnorm = weighTerms(terms, idf, q);
       // Unknown terms still count in the query norm: an unfamiliar message is less similar.
       for (const [k, tf] of terms) if (!idf.has(k) && !common.has(k)) qnorm += ((1 + Math.log(tf)) * Math.log(n + 1)) ** 2;
       qnorm = Math.sqrt(qnorm) || 1;
