@@ -64,7 +64,7 @@ const FUNCTION_WORDS = new Set(
   `a an the is are am was were be been being to of in on at for with by from as and or but if it its this that these
   those i me my we us our he she they them their his her ? not no yes just so very too also then
   than some any all um uh oh ah hmm exactly actually really basically even literally honestly anyway maybe perhaps
-  please kinda sorta`
+  please kinda sorta kindly dear`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -72,7 +72,8 @@ const FUNCTION_WORDS = new Set(
 /** Words that open or close a message without changing its meaning ("hi, ...", "..., thanks"). */
 const COURTESY = new Set(
   `hi hello hey heya hiya yo morning good afternoon evening there team all folks guys everyone bot vmk
-  thanks thank you cheers ok okay cool great nice awesome perfect so um uh well also oh ah please quick question`
+  thanks thank you cheers ok okay cool great nice awesome perfect so um uh well also oh ah please quick question
+  kindly dear greetings regards`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -117,6 +118,18 @@ const GUIDANCE_CUES = new Set(
   typically usually normally belong belongs suit suited suits fit fits favour favor case cases scenario scenarios situation
   situations criteria factors guideline guidelines go adopt stay move migrate prefer preferred recommend recommended
   worth overkill`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** Guidance cues that only speak of generality: with a topic named, they make no rule of thumb on their own. */
+const GENERALITY = new Set('general generally typically usually normally'.split(' '));
+
+/** Words of someone weighing their own choice ("help us decide", "which should we pick", "torn between"). */
+const DECIDING = new Set(
+  `decide deciding decision decisions choose choosing choice pick picking help advice advise recommend recommendation
+  should which where option options go move moving migrate migrating stay debating torn unsure considering thinking
+  evaluate evaluating weigh weighing better best right`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -171,7 +184,7 @@ export interface Explanation {
   tokens: string[];
   slotted: string[];
   /** Which step decided: a rule name, or "scorer". */
-  decidedBy: 'empty' | 'nothing-known' | 'tool-question' | 'follow-up' | 'scorer' | 'rejected';
+  decidedBy: 'empty' | 'nothing-known' | 'tool-question' | 'social' | 'follow-up' | 'scorer' | 'rejected';
   /** The scorer's top intents (absent when a rule decided first). */
   ranking?: { intent: IntentId; score: number }[];
   vetoed?: IntentId[];
@@ -332,6 +345,14 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         return result('out_of_scope', 0.8);
       }
 
+      // 2f. Thanks or a greeting in so many words, however it goes on ("thank you very much for the detailed
+      // explanation", "greetings from the Munich office"): small talk, when it asks nothing and names nothing.
+      const social = socialOpening(tokens);
+      if (social && !hasEntity && !tokens.some((t) => t === '?' || ASKING.has(t)) && (social === 'thanks' || tokens.length <= 8)) {
+        trace.decidedBy = 'social';
+        return result(social, 0.85);
+      }
+
       // 3. Short follow-ups made only of entities and filler words.
       const core = trimCourtesy(g.slotted);
       const rest = core.filter((t) => !FOLLOW_UP.has(t));
@@ -371,14 +392,21 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
           return unknown.length > 0 && score < 0.75 && !(tokens.length <= 3 && SOCIAL_OPENERS.has(tokens[0] as string));
         }
         // A workload review needs a workload: someone's own system or concrete figures.
-        if (intent === 'review_workload') return !describesOwnWorkload(tokens);
+        // A question about a subject the article covers, framed by who is asking ("our CISO wants to know
+        // if malware can cross VM boundaries", "we need to understand the isolation VMs give"), is a topic
+        // question: a review then needs a concrete workload, or to ask for a verdict on one.
+        if (intent === 'review_workload') {
+          return !describesOwnWorkload(tokens) || (g.topics.length > 0 && !describesOwnWorkload(tokens, true) && !asksVerdict(tokens));
+        }
         // "docker vs podman": a comparison with something the article does not cover.
         if (intent === 'compare_overview' && distinctPlatforms.size < 2 && unknown.length > 0 && !hasTopicFreeCompareWord(tokens)) return true;
         // Rules of thumb are about choosing; "which offers stronger isolation" is a topic question.
-        if (intent === 'ask_guidance' && g.topics.length > 0 && !tokens.some((t) => GUIDANCE_CUES.has(t))) return true;
+        // Generality alone ("is it generally hard to move VMs") does not make it one.
+        if (intent === 'ask_guidance' && g.topics.length > 0 && !tokens.some((t) => GUIDANCE_CUES.has(t) && !GENERALITY.has(t))) return true;
         // Asking for help with one's own decision speaks of oneself; "which platform makes moving between clouds
         // less painful" names a topic and nobody's situation: a topic question.
-        if (intent === 'start_advice' && g.topics.length > 0 && !tokens.some((t) => FIRST_PERSON.has(t))) return true;
+        // Speaking of oneself is not enough either: "do we need extra tools to orchestrate VMs" asks about the subject.
+        if (intent === 'start_advice' && g.topics.length > 0 && !(tokens.some((t) => FIRST_PERSON.has(t)) && tokens.some((t) => DECIDING.has(t)))) return true;
         if (!namesDomain && DOMAIN.has(intent)) {
           // Without a platform or topic, a domain answer needs phrasing close to a known one
           // ("best netflix shows" is not "best practices for picking").
@@ -506,6 +534,15 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
  */
 const WE = new Set(['we', 'were', 'weve', 'wed', 'i']);
 const WE_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|are|am|need|process|serve|deploy|build|operate|maintain|manage|got|ship|support|store|handle|plan|migrate|migrating|moving|currently|still|only|mostly|already|just|do)$/;
+/** What running a workload sounds like ("we run", "we host"), as opposed to a need or a state ("we need", "we are"). */
+const WE_RUN_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|process|serve|deploy|build|operate|maintain|manage|got|ship|store|handle|migrate|migrating|moving|currently|still|only|mostly|already)$/;
+/** The workload itself after "our"/"my" (not its people: "our team", "our admins"). */
+const WORKLOAD_THINGS = /^(?:apps?|applications?|services?|workloads?|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|data|traffic|jobs?|pipelines?|estate|ci|builds?|servers?|vms?|machines?|hosts?|fleet|clusters?|environments?|deployments?|releases?)$/;
+/** Asking for a verdict on one's own case ("what do you recommend", "where should we run it"). */
+const VERDICT_WORDS = new Set(['recommend', 'recommendation', 'verdict', 'review', 'suggest', 'suggestion', 'fit', 'suits', 'decide']);
+function asksVerdict(tokens: string[]): boolean {
+  return tokens.some((t, i) => VERDICT_WORDS.has(t) || (t === 'should' && WE.has(tokens[i + 1] ?? '')) || (t === 'where' && ['should', 'do', 'to', 'would'].includes(tokens[i + 1] ?? '')));
+}
 const MODALS = /^(?:can|could|should|would|do|does|will|shall|may|might|if|when|must)$/;
 const POSSESSIVE = new Set(['our', 'my']);
 /** Workload nouns after "our"/"my" ("our app", not "our hardware"). */
@@ -541,13 +578,29 @@ function bareHave(tokens: string[], i: number): boolean {
   return after === undefined || !DESCRIBING_NEXT.has(after);
 }
 
-function describesOwnWorkload(tokens: string[]): boolean {
-  if (tokens.filter((t) => STACK_WORDS.has(t)).length >= 2) return true;
+/**
+ * `concrete`: only what describes a workload itself counts: not its people ("our admins spend weekends
+ * patching"), not a need or a state ("we need to understand", "we are ..."), not a bare first person.
+ */
+function describesOwnWorkload(tokens: string[], concrete = false): boolean {
+  const stack = tokens.filter((t) => STACK_WORDS.has(t)).length;
+  if (stack >= 2 || (concrete && stack >= 1 && tokens.some((t) => WE.has(t) || POSSESSIVE.has(t)))) return true;
+  const weVerbs = concrete ? WE_RUN_VERBS : WE_VERBS;
+  const things = concrete ? WORKLOAD_THINGS : MY_THINGS;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as string;
     const next = tokens.slice(i + 1, i + 3);
     if (DESCRIBE.test(t)) return true;
     if (t === 'workload' && !GENERIC_DETERMINERS.has(tokens[i - 1] ?? '')) return true;
+    if (concrete) {
+      // "we run", "we host", "we need to host".
+      const verbs = (tokens[i + 1] === 'need' || tokens[i + 1] === 'needs') && tokens[i + 2] === 'to' ? tokens.slice(i + 3, i + 4) : next;
+      if (WE.has(t) && !MODALS.test(tokens[i - 1] ?? '') && verbs.some((n) => weVerbs.test(n)) && !bareHave(tokens, i)) return true;
+      if (POSSESSIVE.has(t) && tokens.slice(i + 1, i + 4).some((n) => things.test(n))) return true;
+      if (/^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
+      if (/^\d+(?:gb|tb|k|m|x|rps)$/.test(t)) return true;
+      continue;
+    }
     // "we run", "we're a bank", "I have an app" -- but not "can we run" / "should I use".
     // "I'm wondering", "we are curious": a state of mind, not a workload.
     const musing =
@@ -711,6 +764,21 @@ function round(x: number): number {
 function dropAddress(tokens: string[]): string[] {
   if (tokens.length < 2) return tokens;
   return tokens.filter((t, i) => t !== 'vmk' || (i > 0 && !COURTESY.has(tokens[i - 1] as string)));
+}
+
+/** Words that make a message ask something, whatever courtesy surrounds it. */
+const ASKING = new Set('what how which why where when who can could should would is are do does help explain tell show'.split(' '));
+
+/** Openings that thank or greet whatever follows ("thank you for ...", "good day to you", "dear vmk, hello"). */
+const THANKS_OPENERS = [['thank'], ['thanks'], ['thx'], ['ty'], ['many', 'thanks'], ['much', 'appreciated'], ['appreciate', 'it'], ['cheers', 'for']];
+const GREETING_OPENERS = [['hi'], ['hello'], ['hey'], ['greetings'], ['good', 'morning'], ['good', 'afternoon'], ['good', 'evening'], ['good', 'day'], ['howdy']];
+
+function socialOpening(tokens: string[]): 'thanks' | 'greeting' | null {
+  const words = tokens.filter((t) => t !== 'dear' && t !== 'vmk' && t !== 'kindly');
+  const opens = (list: string[][]): boolean => list.some((o) => o.every((w, k) => words[k] === w));
+  if (opens(THANKS_OPENERS)) return 'thanks';
+  if (opens(GREETING_OPENERS)) return 'greeting';
+  return null;
 }
 
 /** Drops greetings and thanks around a real question ("hi! what is k8s? thanks"). */
