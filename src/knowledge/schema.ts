@@ -94,6 +94,8 @@ export const LexiconFileSchema = z.strictObject({
   platforms: z.strictObject({ kubernetes: z.array(z.string().min(1)).min(5), vm: z.array(z.string().min(1)).min(5) }),
   /** Surface forms for every topic. */
   topics: z.record(z.enum(TOPICS), z.array(z.string().min(1)).min(3)),
+  /** Generic wording that names a topic only when nothing names another topic more specifically ("how fast", "upgrade"). */
+  generic: z.partialRecord(z.enum(TOPICS), z.array(z.string().min(1))).default({}),
   /** Slang and abbreviations expanded before classification (k8s -> kubernetes, pls -> please). */
   slang: z.record(z.string().min(1), z.string()),
 });

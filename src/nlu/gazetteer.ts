@@ -32,6 +32,8 @@ export interface GazetteerPattern {
   raw: string[];
   stems: string[];
   entity: Entity;
+  /** Generic wording: names its topic only when no other topic is named more specifically. */
+  generic?: true;
 }
 type Pattern = GazetteerPattern;
 
@@ -39,6 +41,7 @@ export interface Match {
   start: number;
   end: number;
   entity: Entity;
+  generic?: true;
 }
 
 export interface GazetteerResult {
@@ -46,7 +49,7 @@ export interface GazetteerResult {
   slotted: string[];
   /** Platforms in order of mention (duplicates kept). */
   platforms: Side[];
-  /** Distinct topics in order of first mention. */
+  /** Distinct topics: those named specifically first, then those named only in generic words; each group in order of first mention. */
   topics: Topic[];
   matches: Match[];
 }
@@ -60,14 +63,15 @@ export interface Gazetteer {
 /** The surface forms of the lexicon, tokenised and stemmed. `tokenize` must be the same normaliser the messages go through. */
 export function gazetteerPatterns(lexicon: Lexicon, tokenize: (text: string) => string[]): GazetteerPattern[] {
   const patterns: GazetteerPattern[] = [];
-  const add = (form: string, entity: Entity): void => {
+  const add = (form: string, entity: Entity, generic = false): void => {
     const raw = tokenize(form).filter((t) => t !== '?');
     if (raw.length === 0) return;
-    patterns.push({ raw, stems: raw.map(stem), entity });
+    patterns.push({ raw, stems: raw.map(stem), entity, ...(generic ? { generic: true as const } : {}) });
   };
   for (const side of SIDES) for (const form of lexicon.platforms[side]) add(form, { kind: 'platform', value: side });
   // The slang table maps some words straight to platform names (k8s -> kubernetes).
   for (const topic of TOPICS) for (const form of lexicon.topics[topic] ?? []) add(form, { kind: 'topic', value: topic });
+  for (const topic of TOPICS) for (const form of lexicon.generic[topic] ?? []) add(form, { kind: 'topic', value: topic }, true);
   return patterns;
 }
 
@@ -120,17 +124,19 @@ export function gazetteerFromPatterns(patterns: GazetteerPattern[]): Gazetteer {
       const slotted: string[] = [];
       const platforms: Side[] = [];
       const topics: Topic[] = [];
+      const generic: Topic[] = [];
       const matches: Match[] = [];
       let i = 0;
       while (i < tokens.length) {
         const p = matchAt(tokens, stems, i);
         if (p) {
-          matches.push({ start: i, end: i + p.raw.length, entity: p.entity });
+          matches.push({ start: i, end: i + p.raw.length, entity: p.entity, ...(p.generic ? { generic: true as const } : {}) });
           if (p.entity.kind === 'platform') {
             platforms.push(p.entity.value);
             slotted.push(SLOT_PLATFORM);
           } else {
-            if (!topics.includes(p.entity.value)) topics.push(p.entity.value);
+            const list = p.generic ? generic : topics;
+            if (!list.includes(p.entity.value)) list.push(p.entity.value);
             slotted.push(SLOT_TOPIC);
           }
           i += p.raw.length;
@@ -140,6 +146,7 @@ export function gazetteerFromPatterns(patterns: GazetteerPattern[]): Gazetteer {
         slotted.push(/^\d+(?:[.,]\d+)?[a-z]{0,3}$/.test(t) ? SLOT_NUMBER : t);
         i++;
       }
+      for (const t of generic) if (!topics.includes(t)) topics.push(t);
       return { slotted, platforms, topics, matches };
     },
   };

@@ -91,7 +91,7 @@ const FOLLOW_UP = new Set(
 const OPS_WORDS = new Set(
   `kubectl kubeadm helm chart charts install installing installed installation configure configuring
   error errors exception crashloopbackoff imagepullbackoff oomkilled stacktrace traceback
-  price prices pricing priced invoice license licence licensing quota
+  price prices pricing priced invoice license licence licenses licences licensing quota
   dockerfile yaml yml manifest manifests terraform ssh syntax kubeconfig kubelet etcd cni
   statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
   crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport rbac
@@ -117,17 +117,35 @@ const GUIDANCE_CUES = new Set(
   `when whenever choose choosing choice chose pick picking decide deciding decision rule rules thumb general generally
   typically usually normally belong belongs suit suited suits fit fits favour favor case cases scenario scenarios situation
   situations criteria factors guideline guidelines go adopt stay move migrate prefer preferred recommend recommended
-  worth overkill`
+  worth overkill guidance heuristic heuristics principles`
     .split(/\s+/)
     .filter(Boolean),
 );
+
+/**
+ * A cue of choosing. "when" counts only when it asks when ("when to use", "when does it make sense"),
+ * not in a clause of time ("when a node dies", "when load goes 10x").
+ */
+function choosingCue(tokens: string[]): boolean {
+  return tokens.some(
+    (t, i) =>
+      GUIDANCE_CUES.has(t) &&
+      !GENERALITY.has(t) &&
+      (t !== 'when' || WHEN_ASKING.has(tokens[i + 1] ?? '')) &&
+      // "should we move", not "is it hard to move VMs".
+      (!MOVES.has(t) || CHOOSER.has(tokens[i - 1] ?? '') || tokens.slice(0, i).some((w) => w === 'should' || w === 'would')),
+  );
+}
+const MOVES = new Set(['move', 'migrate', 'go', 'stay', 'adopt']);
+const CHOOSER = new Set(['should', 'we', 'i', 'would', 'could', 'shall', 'you']);
+const WHEN_ASKING = new Set('to should would do does is are it its makes make you i we one'.split(' '));
 
 /** Guidance cues that only speak of generality: with a topic named, they make no rule of thumb on their own. */
 const GENERALITY = new Set('general generally typically usually normally'.split(' '));
 
 /** Words of someone weighing their own choice ("help us decide", "which should we pick", "torn between"). */
 const DECIDING = new Set(
-  `decide deciding decision decisions choose choosing choice pick picking help advice advise recommend recommendation
+  `decide deciding decision decisions choose choosing choice pick picking help advice recommend recommendation
   should which where option options go move moving migrate migrating stay debating torn unsure considering thinking
   evaluate evaluating weigh weighing better best right`
     .split(/\s+/)
@@ -313,7 +331,7 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       }
 
       // 2b'. "aws vs azure", "tcp vs udp": two other things compared, no platform named.
-      if (distinctPlatforms.size === 0 && comparesOtherThings(g.slotted)) {
+      if (distinctPlatforms.size === 0 && comparesOtherThings(g.slotted, (w) => !w.startsWith('zz') && !FUNCTION_WORDS.has(w) && !STOP.has(w) && !content.has(stem(w)))) {
         trace.decidedBy = 'tool-question';
         return result('out_of_scope', 0.8);
       }
@@ -402,7 +420,9 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         if (intent === 'compare_overview' && distinctPlatforms.size < 2 && unknown.length > 0 && !hasTopicFreeCompareWord(tokens)) return true;
         // Rules of thumb are about choosing; "which offers stronger isolation" is a topic question.
         // Generality alone ("is it generally hard to move VMs") does not make it one.
-        if (intent === 'ask_guidance' && g.topics.length > 0 && !tokens.some((t) => GUIDANCE_CUES.has(t) && !GENERALITY.has(t))) return true;
+        if (intent === 'ask_guidance' && g.topics.length > 0 && !choosingCue(tokens)) return true;
+        // "how do both compare in general": a comparison, unless it asks how to choose.
+        if (intent === 'ask_guidance' && g.topics.length === 0 && tokens.some((t) => COMPARE_WORDS.has(t) && t !== 'than' && t !== 'better') && !choosingCue(tokens)) return true;
         // Asking for help with one's own decision speaks of oneself; "which platform makes moving between clouds
         // less painful" names a topic and nobody's situation: a topic question.
         // Speaking of oneself is not enough either: "do we need extra tools to orchestrate VMs" asks about the subject.
@@ -435,7 +455,12 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         // A topic named in words vmk knows, and the topic reading all but tied with out-of-scope once a
         // vetoed workload review is set aside ("what keeps things running when a server falls over"): a topic question.
         const nearTie = inScope?.intent === 'ask_topic' && g.topics.length > 0 && unknown.length === 0 && inScope.score >= 0.8 * confidence;
-        if (!(inScope && ((distinctPlatforms.size > 1 && g.topics.length > 0) || nearTie))) return result('out_of_scope', Math.min(0.95, confidence));
+        // A topic named in words vmk knows, and the scorer's own preference a domain reading that was set aside for
+        // want of its cues ("mixing freebsd, windows and linux on one server, doable?" is no review): a topic question.
+        const domainFirst =
+          inScope?.intent === 'ask_topic' && g.topics.some((t) => g.matches.some((m) => m.entity.kind === 'topic' && m.entity.value === t && !m.generic)) &&
+          DOMAIN.has(scored.ranking[0]?.intent ?? 'out_of_scope') && unknownShare < 0.5;
+        if (!(inScope && ((distinctPlatforms.size > 1 && g.topics.length > 0) || nearTie || domainFirst))) return result('out_of_scope', Math.min(0.95, confidence));
         intent = inScope.intent;
         confidence = inScope.score;
       }
@@ -549,6 +574,11 @@ const POSSESSIVE = new Set(['our', 'my']);
 const MY_THINGS = /^(?:apps?|applications?|services?|workloads?|team|company|org|organi[sz]ation|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|business|startup|customers?|clients?|users?|data|traffic|developers|devs|engineers|jobs?|pipeline|estate)$/;
 const CLAUSE_VERBS = /^(?:is|are|was|runs?|has|have|needs?|uses?|handles?|gets?|serves?|process(?:es)?|writes?|takes?|lives?|sits?|consists|includes?|depends|requires?|must|spikes?|peaks?|grows?)$/;
 const DESCRIBE = /^(?:review|evaluate|assess|setup|stack|currently|here|verdict)$/;
+/** DESCRIBE words that name a thing, and describe the sender's only when it is theirs ("our setup", not "a vm setup"). */
+const OWNED = /^(?:setup|stack)$/;
+const OWNERS = new Set(['our', 'my', 'this', 'current', 'existing', 'whole']);
+/** People, not workloads. */
+const PEOPLE = /^(?:team|company|org|organi[sz]ation|business|startup|customers?|clients?|users?|developers|devs|engineers)$/;
 /** "a workload", "any workload": a workload in general, not the sender's. */
 const GENERIC_DETERMINERS = new Set(['a', 'an', 'any', 'each', 'every', 'one', 'which', 'what']);
 const FIGURE_UNITS = /^(?:years?|yrs?|yo|rps|qps|requests?|req|users?|people|engineers?|devs?|developers?|sysadmins?|vms?|servers?|nodes?|services?|microservices?|apps?|applications?|tenants?|gb|tb|mb|cores?|cpus?|gpus?|min|minutes?|hours?|instances?|clusters?|teams?|customers?|stores?|sites?|brokers?|k|m|analysts?|scientists?|staff|employees?|students?|agents?|branches|locations?|regions?|countries|devices?|sensors?|databases?|dbs?|jobs?|queues?|containers?|pods?)$/;
@@ -590,15 +620,25 @@ function describesOwnWorkload(tokens: string[], concrete = false): boolean {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as string;
     const next = tokens.slice(i + 1, i + 3);
-    if (DESCRIBE.test(t)) return true;
+    // "review", "our setup" (not "a vm setup").
+    if (DESCRIBE.test(t) && (!OWNED.test(t) || OWNERS.has(tokens[i - 1] ?? ''))) return true;
     if (t === 'workload' && !GENERIC_DETERMINERS.has(tokens[i - 1] ?? '')) return true;
+    // "legacy billing system on rhel 6 that needs ...": a workload described in the third person.
+    if (i <= 3 && MY_THINGS.test(t) && !PEOPLE.test(t) && !QUESTION_OPENERS.has(tokens[0] ?? '') && !MODALS.test(tokens[0] ?? '') && !GENERIC_DETERMINERS.has(tokens[0] ?? '')) {
+      const after = tokens[i + 1] ?? '';
+      if ((after === 'on' || after === 'that' || after === 'which' || after === 'written' || after === 'built') && tokens.slice(i + 2, i + 6).some((n) => CLAUSE_VERBS.test(n) || /^\d/.test(n))) return true;
+    }
     if (concrete) {
       // "we run", "we host", "we need to host".
       const verbs = (tokens[i + 1] === 'need' || tokens[i + 1] === 'needs') && tokens[i + 2] === 'to' ? tokens.slice(i + 3, i + 4) : next;
       if (WE.has(t) && !MODALS.test(tokens[i - 1] ?? '') && verbs.some((n) => weVerbs.test(n)) && !bareHave(tokens, i)) return true;
       if (POSSESSIVE.has(t) && tokens.slice(i + 1, i + 4).some((n) => things.test(n))) return true;
-      if (/^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
-      if (/^\d+(?:gb|tb|k|m|x|rps)$/.test(t)) return true;
+      // Figures describe the sender's workload when the sender speaks of it ("we peak at 2k rps"), not in
+      // a question about load in general ("when load goes 10x, which copes").
+      const own =
+        tokens.some((w) => WE.has(w) || POSSESSIVE.has(w) || STACK_WORDS.has(w)) || (tokens[0] === 'the' && MY_THINGS.test(tokens[1] ?? ''));
+      if (own && /^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
+      if (own && /^\d+(?:gb|tb|k|m|x|rps)$/.test(t)) return true;
       continue;
     }
     // "we run", "we're a bank", "I have an app" -- but not "can we run" / "should I use".
@@ -631,6 +671,7 @@ const JOINERS = new Set(['and', 'or', 'vs', 'versus', 'than', 'between', 'to', '
 /** A topic's own name: "is a shared kernel a security hole" asks about security, whatever else it mentions first. */
 const TOPIC_NAMES: Partial<Record<Topic, RegExp>> = {
   security: /^(?:security|secure|securely|insecure)$/,
+  resource_efficiency: /^(?:overhead|efficiency|efficient|footprint|density|utili[sz]ation)$/,
   isolation: /^(?:isolation|isolated|isolate)$/,
   scaling: /^(?:scaling|scalability|scalable|autoscaling)$/,
   portability: /^(?:portability|portable)$/,
@@ -660,16 +701,31 @@ function comparesWithUnknown(slotted: string[], isUnknown: (w: string) => boolea
     const before = slotted[i - 1];
     const prev = slotted[i - 2];
     if (before && (before === 'and' || before === 'or' || before === 'vs' || before === 'versus') && prev && isUnknown(prev)) return true;
+    // "is serverless better than containers": something unknown weighed against a platform, with nothing of vmk's in between.
+    if (before === 'than') {
+      const lead = slotted.slice(Math.max(0, i - 6), i - 1);
+      if (!lead.some((w) => w.startsWith('zz')) && lead.some(isUnknown)) return true;
+    }
   }
   return false;
 }
 
 const MEASURES = /^(?:zznumber|ms|milliseconds?|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)$/;
 
+/** Cloud providers: choosing between them is not a VM-or-Kubernetes question. */
+const CLOUDS = new Set('aws azure gcp google oracle ibm alibaba digitalocean linode hetzner ovh'.split(' '));
+
 /** "x vs y" where neither side is a platform or topic. */
-function comparesOtherThings(slotted: string[]): boolean {
+function comparesOtherThings(slotted: string[], isUnknown: (w: string) => boolean): boolean {
   for (let i = 1; i + 1 < slotted.length; i++) {
     const t = slotted[i];
+    // "calico or cilium", "aws or azure": two names vmk does not know, or two clouds, offered as a choice.
+    if (t === 'or') {
+      const a = slotted[i - 1] as string;
+      const b = slotted[i + 1] as string;
+      if ((isUnknown(a) && isUnknown(b)) || (CLOUDS.has(a) && CLOUDS.has(b))) return true;
+      continue;
+    }
     if (t !== 'versus' && t !== 'vs' && t !== 'than') continue;
     const a = slotted[i - 1] as string;
     const b = slotted[i + 1] as string;
@@ -750,8 +806,11 @@ function namesInstanceType(tokens: string[]): boolean {
 }
 
 /** "What's the difference?" compares the platforms even with an unfamiliar word in it. */
+const OVERALL = new Set('overall summary summarize summarise overview general generally nutshell gist broadly'.split(' '));
+
 function hasTopicFreeCompareWord(tokens: string[]): boolean {
-  if (tokens.some((t) => t === 'overall' || t === 'summary' || t === 'summarize' || t === 'summarise')) return true;
+  // "overall", "in general", "high level", "in a nutshell": the comparison as a whole.
+  if (tokens.some((t, i) => OVERALL.has(t) || (t === 'level' && (tokens[i - 1] === 'high' || tokens[i - 1] === 'top')))) return true;
   // "how do the two compare", "how do both differ".
   return tokens.some((t) => t === 'two' || t === 'both') && tokens.some((t) => /^(?:compare[ds]?|comparing|differ|differs|difference|differences)$/.test(t));
 }
