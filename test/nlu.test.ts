@@ -179,6 +179,20 @@ describe.each([
     floors: { intent: 0.98, topic: 0.95, oos: 0.96, rejected: 0.01 },
     coincided: ['Tell me about VMs', '<at>vmk</at> Good morning!'],
   },
+  {
+    file: 'holdout7.jsonl',
+    what: 'general Slack-style acceptance messages',
+    lines: 200,
+    floors: { intent: 0.98, topic: 0.97, oos: 0.97, rejected: 0.01 },
+    coincided: ['tell me about vms', 'rules of thumb for choosing between vms and k8s', '<at>vmk</at> thanks a lot'],
+  },
+  {
+    file: 'holdout8.jsonl',
+    what: 'many roles and registers, Slack and Teams markup',
+    lines: 150,
+    floors: { intent: 0.98, topic: 0.97, oos: 0.96, rejected: 0.01 },
+    coincided: ['what is kubernetes', 'what r the downsides of k8s', '<at>vmk</at> how do I use this bot', '<@U12345> good morning!', '<at>vmk</at> cheers mate', 'tell me a joke 😄'],
+  },
 ])('held-out set $file ($what; never trained on)', ({ file, lines: count, floors, coincided }) => {
   const lines = readJsonl(readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8'));
   const report = evaluate(nlu, lines);

@@ -104,7 +104,7 @@ const OPS_WORDS = new Set(
 );
 
 /** Fault words that make a tool question only when a platform or topic is named ("vm stuck at boot", not "I'm stuck"). */
-const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive responding unreachable timeout timeouts refused connectivity dns'.split(' '));
+const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive responding unreachable timeout timeouts refused connectivity dns command cli flag flags'.split(' '));
 
 /** Words that make a sentence a comparison (which keeps OPS_WORDS from rejecting it). */
 const COMPARE_WORDS = new Set(
@@ -131,11 +131,23 @@ function choosingCue(tokens: string[]): boolean {
     (t, i) =>
       GUIDANCE_CUES.has(t) &&
       !GENERALITY.has(t) &&
+      // "how does k8s decide to add pods": the platform decides; nobody is choosing.
+      tokens[i - 1] !== SLOT_PLATFORM &&
       (t !== 'when' || WHEN_ASKING.has(tokens[i + 1] ?? '')) &&
       // "should we move", not "is it hard to move VMs".
       (!MOVES.has(t) || CHOOSER.has(tokens[i - 1] ?? '') || tokens.slice(0, i).some((w) => w === 'should' || w === 'would')),
   );
 }
+/** "I have to pick", "we need to decide", "we are choosing": the sender's own decision under way. */
+function ownDecision(tokens: string[]): boolean {
+  return tokens.some((t, i) => {
+    if (t !== 'i' && t !== 'we') return false;
+    const next = tokens.slice(i + 1, i + 5);
+    return next.some((n) => OBLIGED.has(n)) && next.some((n) => /^(?:pick|choose|decide|choosing|deciding|picking)$/.test(n));
+  });
+}
+const OBLIGED = new Set(['have', 'need', 'must', 'got', 'trying', 'am', 'are']);
+
 const MOVES = new Set(['move', 'migrate', 'go', 'stay', 'adopt']);
 const CHOOSER = new Set(['should', 'we', 'i', 'would', 'could', 'shall', 'you']);
 const WHEN_ASKING = new Set('to should would do does is are it its makes make you i we one'.split(' '));
@@ -288,6 +300,7 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
   const knownStems = new Set(model.knownStems);
   const typos = createTypoCorrector(frequency, (w) => knownStems.has(stem(w)), gazetteer.words);
   const content = new Set(model.content);
+  const foreign = new Set(knowledge.lexicon.foreign);
   const analyse = (text: string): Analysis => analyseWith(tokenize(text), typos, gazetteer);
   const scorer = scorerFromModel(model.scorer);
 
@@ -351,8 +364,18 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       // 2d. "how do I install/configure/join ...": operating a tool, step by step, unless it compares the platforms.
       const namesProduct = g.matches.some((m) => m.entity.kind === 'platform' && PRODUCTS.has(tokens.slice(m.start, m.end).join(' ')));
       // ...and so is the price of one vendor's product ("cost of a 3 node aks cluster").
-      const asksPrice = namesProduct && tokens.some((t) => /^(?:cost|costs|price|bill|billing|charge|charged|fee|fees)$/.test(t));
-      if (!comparing && (asksHowToOperate(tokens) || (namesProduct && asksHowTo(tokens)) || asksPrice)) {
+      // ...and so are its price, its tiers and its limits ("which is cheaper, gke autopilot or standard",
+      // "max pods per node on eks"), unless the other platform is named as well.
+      const asksPrice =
+        namesProduct && distinctPlatforms.size < 2 && tokens.some((t) => /^(?:cost|costs|price|bill|billing|charge|charged|fee|fees|cheaper|cheapest|expensive|max|maximum|limit|limits)$/.test(t));
+      if ((!comparing && (asksHowToOperate(tokens) || (namesProduct && asksHowTo(tokens)))) || asksPrice) {
+        trace.decidedBy = 'tool-question';
+        return result('out_of_scope', 0.8);
+      }
+
+      // 2d'. A product the article does not cover ("lambda cold starts", "nomad instead of kubernetes"), unless
+      // the message weighs VMs against Kubernetes.
+      if (distinctPlatforms.size < 2 && tokens.some((t) => foreign.has(t)) && !describesOwnWorkload(tokens, true)) {
         trace.decidedBy = 'tool-question';
         return result('out_of_scope', 0.8);
       }
@@ -414,15 +437,20 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         // if malware can cross VM boundaries", "we need to understand the isolation VMs give"), is a topic
         // question: a review then needs a concrete workload, or to ask for a verdict on one.
         if (intent === 'review_workload') {
-          return !describesOwnWorkload(tokens) || (g.topics.length > 0 && !describesOwnWorkload(tokens, true) && !asksVerdict(tokens));
+          if (!describesOwnWorkload(tokens)) return true;
+          // "we're a startup and must choose between VMs and k8s": a decision to make, with nothing to review yet.
+          if (ownDecision(tokens) && !describesOwnWorkload(tokens, true)) return true;
+          return g.topics.length > 0 && !describesOwnWorkload(tokens, true) && !asksVerdict(tokens);
         }
         // "docker vs podman": a comparison with something the article does not cover.
         if (intent === 'compare_overview' && distinctPlatforms.size < 2 && unknown.length > 0 && !hasTopicFreeCompareWord(tokens)) return true;
         // Rules of thumb are about choosing; "which offers stronger isolation" is a topic question.
+        // "I have to pick between VMs and Kubernetes soon": one's own decision, not a rule of thumb.
+        if (intent === 'ask_guidance' && ownDecision(tokens)) return true;
         // Generality alone ("is it generally hard to move VMs") does not make it one.
-        if (intent === 'ask_guidance' && g.topics.length > 0 && !choosingCue(tokens)) return true;
+        if (intent === 'ask_guidance' && g.topics.length > 0 && !choosingCue(g.slotted)) return true;
         // "how do both compare in general": a comparison, unless it asks how to choose.
-        if (intent === 'ask_guidance' && g.topics.length === 0 && tokens.some((t) => COMPARE_WORDS.has(t) && t !== 'than' && t !== 'better') && !choosingCue(tokens)) return true;
+        if (intent === 'ask_guidance' && g.topics.length === 0 && tokens.some((t) => COMPARE_WORDS.has(t) && t !== 'than' && t !== 'better') && !choosingCue(g.slotted)) return true;
         // Asking for help with one's own decision speaks of oneself; "which platform makes moving between clouds
         // less painful" names a topic and nobody's situation: a topic question.
         // Speaking of oneself is not enough either: "do we need extra tools to orchestrate VMs" asks about the subject.
@@ -459,10 +487,10 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         // want of its cues ("mixing freebsd, windows and linux on one server, doable?" is no review): a topic question.
         const domainFirst =
           inScope?.intent === 'ask_topic' && g.topics.some((t) => g.matches.some((m) => m.entity.kind === 'topic' && m.entity.value === t && !m.generic)) &&
-          DOMAIN.has(scored.ranking[0]?.intent ?? 'out_of_scope') && unknownShare < 0.5;
+          DOMAIN.has(scored.ranking[0]?.intent ?? 'out_of_scope') && unknownShare <= 0.5;
         if (!(inScope && ((distinctPlatforms.size > 1 && g.topics.length > 0) || nearTie || domainFirst))) return result('out_of_scope', Math.min(0.95, confidence));
         intent = inScope.intent;
-        confidence = inScope.score;
+        confidence = domainFirst ? Math.max(inScope.score, THRESHOLDS.accept) : inScope.score;
       }
       const familiar =
         (scored.nearestIntent === intent && scored.nearest >= THRESHOLDS.familiar) || (distinctPlatforms.size > 1 && g.topics.length > 0);
@@ -621,7 +649,8 @@ function describesOwnWorkload(tokens: string[], concrete = false): boolean {
     const t = tokens[i] as string;
     const next = tokens.slice(i + 1, i + 3);
     // "review", "our setup" (not "a vm setup").
-    if (DESCRIBE.test(t) && (!OWNED.test(t) || OWNERS.has(tokens[i - 1] ?? ''))) return true;
+    // "here is our stack" (not "junior dev here").
+    if (DESCRIBE.test(t) && (!OWNED.test(t) || OWNERS.has(tokens[i - 1] ?? '')) && (t !== 'here' || (/^(?:is|are|s)$/.test(tokens[i + 1] ?? '') && /^(?:our|my|the|what|a|an|how|some)$/.test(tokens[i + 2] ?? '')))) return true;
     if (t === 'workload' && !GENERIC_DETERMINERS.has(tokens[i - 1] ?? '')) return true;
     // "legacy billing system on rhel 6 that needs ...": a workload described in the third person.
     if (i <= 3 && MY_THINGS.test(t) && !PEOPLE.test(t) && !QUESTION_OPENERS.has(tokens[0] ?? '') && !MODALS.test(tokens[0] ?? '') && !GENERIC_DETERMINERS.has(tokens[0] ?? '')) {
@@ -682,9 +711,10 @@ const TOPIC_NAMES: Partial<Record<Topic, RegExp>> = {
 
 function preferNamedTopic(tokens: string[], g: GazetteerResult): GazetteerResult {
   if (g.topics.length < 2) return g;
+  // Named inside one of its own matches: "maintenance overhead" names maintenance, not resource efficiency.
   const named = g.topics.filter((t) => {
     const re = TOPIC_NAMES[t];
-    return re !== undefined && tokens.some((w) => re.test(w));
+    return re !== undefined && g.matches.some((m) => m.entity.kind === 'topic' && m.entity.value === t && tokens.slice(m.start, m.end).some((w) => re.test(w)));
   });
   if (named.length !== 1 || named[0] === g.topics[0]) return g;
   const first = named[0] as Topic;
@@ -702,7 +732,7 @@ function comparesWithUnknown(slotted: string[], isUnknown: (w: string) => boolea
     const prev = slotted[i - 2];
     if (before && (before === 'and' || before === 'or' || before === 'vs' || before === 'versus') && prev && isUnknown(prev)) return true;
     // "is serverless better than containers": something unknown weighed against a platform, with nothing of vmk's in between.
-    if (before === 'than') {
+    if (before === 'than' || (before === 'of' && slotted[i - 2] === 'instead') || before === 'over') {
       const lead = slotted.slice(Math.max(0, i - 6), i - 1);
       if (!lead.some((w) => w.startsWith('zz')) && lead.some(isUnknown)) return true;
     }
