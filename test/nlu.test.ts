@@ -193,6 +193,30 @@ describe.each([
     floors: { intent: 0.98, topic: 0.97, oos: 0.96, rejected: 0.01 },
     coincided: ['what is kubernetes', 'what r the downsides of k8s', '<at>vmk</at> how do I use this bot', '<@U12345> good morning!', '<at>vmk</at> cheers mate', 'tell me a joke 😄'],
   },
+  {
+    file: 'holdout9.jsonl',
+    what: 'noisy input: typos, slang, capitals, markup; a quarter out of scope',
+    lines: 200,
+    floors: { intent: 0.98, topic: 0.97, oos: 0.97, rejected: 0.01 },
+    coincided: [
+      'why r VMs considered less portable',
+      'what is kubernetes',
+      'Tell me about VMs.',
+      '<at>vmk</at> give me an overview of kube',
+      'kubernetes vs virtual machines',
+      'how do i use this bot',
+      'what r u for',
+      'my pod is stuck in CrashLoopBackOff',
+      'tell me a joke lol',
+    ],
+  },
+  {
+    file: 'holdout10.jsonl',
+    what: 'terse thread-style messages',
+    lines: 150,
+    floors: { intent: 0.98, topic: 0.97, oos: 0.96, rejected: 0.01 },
+    coincided: ['what is kubernetes', 'how do i use this bot', 'tell me a joke lol'],
+  },
 ])('held-out set $file ($what; never trained on)', ({ file, lines: count, floors, coincided }) => {
   const lines = readJsonl(readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8'));
   const report = evaluate(nlu, lines);

@@ -97,7 +97,7 @@ export const LexiconFileSchema = z.strictObject({
   /** Generic wording that names a topic only when nothing names another topic more specifically ("how fast", "upgrade"). */
   generic: z.partialRecord(z.enum(TOPICS), z.array(z.string().min(1))).default({}),
   /** Products the article does not cover (Nomad, Lambda, Podman...): a question about one is out of scope. */
-  foreign: z.array(z.string().regex(/^[a-z0-9]+$/, 'one lower-case word per entry')).default([]),
+  foreign: z.array(z.string().min(1)).default([]),
   /** Slang and abbreviations expanded before classification (k8s -> kubernetes, pls -> please). */
   slang: z.record(z.string().min(1), z.string()),
 });

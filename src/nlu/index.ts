@@ -92,7 +92,7 @@ const OPS_WORDS = new Set(
   `kubectl kubeadm helm chart charts install installing installed installation configure configuring
   error errors exception crashloopbackoff imagepullbackoff oomkilled stacktrace traceback
   price prices pricing priced invoice license licence licenses licences licensing quota
-  dockerfile yaml yml manifest manifests terraform ssh syntax kubeconfig kubelet etcd cni
+  dockerfile dockerfiles yaml yml manifest manifests terraform datastore datastores ssh syntax kubeconfig kubelet etcd cni
   statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
   crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport rbac
   certification certified exam salary salaries tutorial course
@@ -117,7 +117,7 @@ const GUIDANCE_CUES = new Set(
   `when whenever choose choosing choice chose pick picking decide deciding decision rule rules thumb general generally
   typically usually normally belong belongs suit suited suits fit fits favour favor case cases scenario scenarios situation
   situations criteria factors guideline guidelines go adopt stay move migrate prefer preferred recommend recommended
-  worth overkill guidance heuristic heuristics principles`
+  worth overkill guidance heuristic heuristics principles advice`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -300,7 +300,9 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
   const knownStems = new Set(model.knownStems);
   const typos = createTypoCorrector(frequency, (w) => knownStems.has(stem(w)), gazetteer.words);
   const content = new Set(model.content);
-  const foreign = new Set(knowledge.lexicon.foreign);
+  const foreign = knowledge.lexicon.foreign.map((f) => tokenize(f));
+  const namesForeign = (tokens: string[]): boolean =>
+    foreign.some((f) => f.length > 0 && tokens.some((_, i) => f.every((w, k) => tokens[i + k] === w)));
   const analyse = (text: string): Analysis => analyseWith(tokenize(text), typos, gazetteer);
   const scorer = scorerFromModel(model.scorer);
 
@@ -375,7 +377,7 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
 
       // 2d'. A product the article does not cover ("lambda cold starts", "nomad instead of kubernetes"), unless
       // the message weighs VMs against Kubernetes.
-      if (distinctPlatforms.size < 2 && tokens.some((t) => foreign.has(t)) && !describesOwnWorkload(tokens, true)) {
+      if (distinctPlatforms.size < 2 && namesForeign(tokens) && !describesOwnWorkload(tokens, true)) {
         trace.decidedBy = 'tool-question';
         return result('out_of_scope', 0.8);
       }
@@ -493,7 +495,10 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         confidence = domainFirst ? Math.max(inScope.score, THRESHOLDS.accept) : inScope.score;
       }
       const familiar =
-        (scored.nearestIntent === intent && scored.nearest >= THRESHOLDS.familiar) || (distinctPlatforms.size > 1 && g.topics.length > 0);
+        (scored.nearestIntent === intent && scored.nearest >= THRESHOLDS.familiar) ||
+        (distinctPlatforms.size > 1 && g.topics.length > 0) ||
+        // Both platforms and a word of choosing ("the usual advice: databases on vms, apps on k8s?"): a rule of thumb.
+        (distinctPlatforms.size > 1 && intent === 'ask_guidance' && choosingCue(g.slotted));
       // A low score is rejected unless the message names a platform or topic
       // and has no word vmk does not know: then it stays, with its low
       // confidence, and the engine asks which of the top two was meant.
@@ -592,7 +597,7 @@ const WE_RUN_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|p
 /** The workload itself after "our"/"my" (not its people: "our team", "our admins"). */
 const WORKLOAD_THINGS = /^(?:apps?|applications?|services?|workloads?|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|data|traffic|jobs?|pipelines?|estate|ci|builds?|servers?|vms?|machines?|hosts?|fleet|clusters?|environments?|deployments?|releases?)$/;
 /** Asking for a verdict on one's own case ("what do you recommend", "where should we run it"). */
-const VERDICT_WORDS = new Set(['recommend', 'recommendation', 'verdict', 'review', 'suggest', 'suggestion', 'fit', 'suits', 'decide']);
+const VERDICT_WORDS = new Set(['recommend', 'recommendation', 'verdict', 'review', 'suggest', 'suggestion', 'fit', 'suits', 'decide', 'pick', 'choose']);
 function asksVerdict(tokens: string[]): boolean {
   return tokens.some((t, i) => VERDICT_WORDS.has(t) || (t === 'should' && WE.has(tokens[i + 1] ?? '')) || (t === 'where' && ['should', 'do', 'to', 'would'].includes(tokens[i + 1] ?? '')));
 }
@@ -615,7 +620,7 @@ const STACK_WORDS = new Set(
   `java net dotnet python node nodejs golang php ruby rails django flask spring tomcat jboss iis nginx perl cobol vb6 cpp
   sql mysql postgres postgresql oracle mongodb mongo redis kafka rabbitmq spark hadoop airflow flink elasticsearch cassandra
   sap erp crm wordpress drupal exchange sharepoint monolith monolithic microservices api apis frontend backend database db
-  gpu gpus etl batch cron websockets stateful stateless notebooks jupyter mainframe cms`
+  gpu gpus etl batch cron websockets stateful stateless notebooks jupyter mainframe cms ml inference llm`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -706,7 +711,8 @@ const TOPIC_NAMES: Partial<Record<Topic, RegExp>> = {
   portability: /^(?:portability|portable)$/,
   orchestration: /^(?:orchestration|orchestrate|orchestrator)$/,
   compatibility: /^(?:compatibility|compatible)$/,
-  snapshots: /^(?:snapshots?|backups?)$/,
+  snapshots: /^(?:snapshots?|backups?|migrate|migration|migrating)$/,
+  maintenance: /^(?:maintenance|maintaining|patching)$/,
 };
 
 function preferNamedTopic(tokens: string[], g: GazetteerResult): GazetteerResult {
