@@ -64,7 +64,7 @@ const FUNCTION_WORDS = new Set(
   `a an the is are am was were be been being to of in on at for with by from as and or but if it its this that these
   those i me my we us our he she they them their his her ? not no yes just so very too also then
   than some any all um uh oh ah hmm exactly actually really basically even literally honestly anyway maybe perhaps
-  please kinda sorta kindly dear`
+  please kinda sorta kindly dear huh hm`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -96,12 +96,28 @@ const OPS_WORDS = new Set(
   statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
   crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport rbac
   certification certified exam salary salaries tutorial course
-  troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize
+  troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize drain cordon uncordon
   career careers resume interview interviews courses bootcamp udemy youtube
   monitoring observability logging alerting prometheus grafana datadog splunk`
     .split(/\s+/)
     .filter(Boolean),
 );
+
+/** Objects and tools of Kubernetes itself: questions about them are about operating it. */
+const K8S_OBJECTS = new Set(
+  `kubectl kubeadm helm statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress
+  namespace namespaces crd crds pvc pvcs persistentvolume nodeport rbac kubeconfig kubelet etcd cni kustomize`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** "how much RAM should I give ...", "how many vCPUs to allocate": sizing a machine. */
+function asksSizing(tokens: string[]): boolean {
+  const at = tokens.findIndex((t, i) => t === 'how' && (tokens[i + 1] === 'much' || tokens[i + 1] === 'many'));
+  if (at < 0) return false;
+  const rest = tokens.slice(at + 2, at + 9);
+  return rest.some((t) => /^(?:ram|memory|cpu|cpus|vcpu|vcpus|cores?|disk|storage|gb|heap)$/.test(t)) && rest.some((t) => /^(?:give|allocate|assign|reserve|provision|set|request|size)$/.test(t));
+}
 
 /** Fault words that make a tool question only when a platform or topic is named ("vm stuck at boot", not "I'm stuck"). */
 const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive responding unreachable timeout timeouts refused connectivity dns command cli flag flags'.split(' '));
@@ -150,7 +166,7 @@ const OBLIGED = new Set(['have', 'need', 'must', 'got', 'trying', 'am', 'are']);
 
 const MOVES = new Set(['move', 'migrate', 'go', 'stay', 'adopt']);
 const CHOOSER = new Set(['should', 'we', 'i', 'would', 'could', 'shall', 'you']);
-const WHEN_ASKING = new Set('to should would do does is are it its makes make you i we one'.split(' '));
+const WHEN_ASKING = new Set('to should would do does is are it its makes make'.split(' '));
 
 /** Guidance cues that only speak of generality: with a topic named, they make no rule of thumb on their own. */
 const GENERALITY = new Set('general generally typically usually normally'.split(' '));
@@ -339,6 +355,19 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         return result('out_of_scope', 0.9);
       }
 
+      // 2a'. Kubernetes objects and tools ("Deployment vs StatefulSet in k8s"): operating Kubernetes, even in a comparison,
+      // unless VMs and Kubernetes are weighed against each other.
+      if (distinctPlatforms.size < 2 && tokens.some((t) => K8S_OBJECTS.has(t))) {
+        trace.decidedBy = 'tool-question';
+        return result('out_of_scope', 0.85);
+      }
+
+      // 2e'. Sizing one machine ("how much RAM should I give a Postgres VM"): capacity planning, not a comparison.
+      if (asksSizing(tokens)) {
+        trace.decidedBy = 'tool-question';
+        return result('out_of_scope', 0.8);
+      }
+
       // 2b. A platform compared with something the article does not cover ("docker vs podman").
       if (distinctPlatforms.size === 1 && comparesWithUnknown(g.slotted, (w) => !w.startsWith('zz') && !FUNCTION_WORDS.has(w) && !content.has(stem(w)))) {
         trace.decidedBy = 'tool-question';
@@ -369,7 +398,7 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       // ...and so are its price, its tiers and its limits ("which is cheaper, gke autopilot or standard",
       // "max pods per node on eks"), unless the other platform is named as well.
       const asksPrice =
-        namesProduct && distinctPlatforms.size < 2 && tokens.some((t) => /^(?:cost|costs|price|bill|billing|charge|charged|fee|fees|cheaper|cheapest|expensive|max|maximum|limit|limits)$/.test(t));
+        namesProduct && distinctPlatforms.size < 2 && tokens.some((t) => /^(?:cost|costs|price|bill|billing|charge|charged|fee|fees|cheaper|cheapest|expensive|max|maximum|limit|limits|included|edition|editions|sku|tier|tiers)$/.test(t));
       if ((!comparing && (asksHowToOperate(tokens) || (namesProduct && asksHowTo(tokens)))) || asksPrice) {
         trace.decidedBy = 'tool-question';
         return result('out_of_scope', 0.8);
@@ -441,11 +470,13 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         if (intent === 'review_workload') {
           if (!describesOwnWorkload(tokens)) return true;
           // "we're a startup and must choose between VMs and k8s": a decision to make, with nothing to review yet.
-          if (ownDecision(tokens) && !describesOwnWorkload(tokens, true)) return true;
+          if (ownDecision(tokens) && !describesOwnWorkload(tokens, true, true)) return true;
           return g.topics.length > 0 && !describesOwnWorkload(tokens, true) && !asksVerdict(tokens);
         }
         // "docker vs podman": a comparison with something the article does not cover.
         if (intent === 'compare_overview' && distinctPlatforms.size < 2 && unknown.length > 0 && !hasTopicFreeCompareWord(tokens)) return true;
+        // "how do people usually decide vm vs k8s": how to choose, not what differs.
+        if (intent === 'compare_overview' && choosingCue(g.slotted) && !hasTopicFreeCompareWord(tokens)) return true;
         // Rules of thumb are about choosing; "which offers stronger isolation" is a topic question.
         // "I have to pick between VMs and Kubernetes soon": one's own decision, not a rule of thumb.
         if (intent === 'ask_guidance' && ownDecision(tokens)) return true;
@@ -456,7 +487,14 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         // Asking for help with one's own decision speaks of oneself; "which platform makes moving between clouds
         // less painful" names a topic and nobody's situation: a topic question.
         // Speaking of oneself is not enough either: "do we need extra tools to orchestrate VMs" asks about the subject.
-        if (intent === 'start_advice' && g.topics.length > 0 && !(tokens.some((t) => FIRST_PERSON.has(t)) && tokens.some((t) => DECIDING.has(t)))) return true;
+        // ...and a condition is no decision ("will our devs stop complaining if we move to containers").
+        if (
+          intent === 'start_advice' &&
+          g.topics.length > 0 &&
+          !(tokens.some((t) => FIRST_PERSON.has(t)) && tokens.some((t, i) => DECIDING.has(t) && !(tokens[i - 2] === 'if' && WE.has(tokens[i - 1] ?? ''))))
+        ) {
+          return true;
+        }
         if (!namesDomain && DOMAIN.has(intent)) {
           // Without a platform or topic, a domain answer needs phrasing close to a known one
           // ("best netflix shows" is not "best practices for picking").
@@ -597,14 +635,21 @@ const WE_RUN_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|p
 /** The workload itself after "our"/"my" (not its people: "our team", "our admins"). */
 const WORKLOAD_THINGS = /^(?:apps?|applications?|services?|workloads?|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|data|traffic|jobs?|pipelines?|estate|ci|builds?|servers?|vms?|machines?|hosts?|fleet|clusters?|environments?|deployments?|releases?)$/;
 /** Asking for a verdict on one's own case ("what do you recommend", "where should we run it"). */
-const VERDICT_WORDS = new Set(['recommend', 'recommendation', 'verdict', 'review', 'suggest', 'suggestion', 'fit', 'suits', 'decide', 'pick', 'choose']);
+const VERDICT_WORDS = new Set(['recommend', 'recommendation', 'verdict', 'review', 'suggest', 'suggestion', 'fit', 'suits', 'decide', 'pick', 'choose', 'keep', 'stay', 'leave']);
 function asksVerdict(tokens: string[]): boolean {
-  return tokens.some((t, i) => VERDICT_WORDS.has(t) || (t === 'should' && WE.has(tokens[i + 1] ?? '')) || (t === 'where' && ['should', 'do', 'to', 'would'].includes(tokens[i + 1] ?? '')));
+  return tokens.some(
+    (t, i) =>
+      // "keep it as is", "stay there", "leave it" (not "keep saying").
+      (VERDICT_WORDS.has(t) && (!KEEP_WORDS.has(t) || /^(?:it|them|as|there|on|where|put)$/.test(tokens[i + 1] ?? ''))) ||
+      (t === 'should' && WE.has(tokens[i + 1] ?? '')) ||
+      (t === 'where' && ['should', 'do', 'to', 'would'].includes(tokens[i + 1] ?? '')),
+  );
 }
+const KEEP_WORDS = new Set(['keep', 'stay', 'leave']);
 const MODALS = /^(?:can|could|should|would|do|does|will|shall|may|might|if|when|must)$/;
 const POSSESSIVE = new Set(['our', 'my']);
 /** Workload nouns after "our"/"my" ("our app", not "our hardware"). */
-const MY_THINGS = /^(?:apps?|applications?|services?|workloads?|team|company|org|organi[sz]ation|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|business|startup|customers?|clients?|users?|data|traffic|developers|devs|engineers|jobs?|pipeline|estate)$/;
+const MY_THINGS = /^(?:fleet|apps?|applications?|services?|workloads?|team|company|org|organi[sz]ation|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|business|startup|customers?|clients?|users?|data|traffic|developers|devs|engineers|jobs?|pipeline|estate)$/;
 const CLAUSE_VERBS = /^(?:is|are|was|runs?|has|have|needs?|uses?|handles?|gets?|serves?|process(?:es)?|writes?|takes?|lives?|sits?|consists|includes?|depends|requires?|must|spikes?|peaks?|grows?)$/;
 const DESCRIBE = /^(?:review|evaluate|assess|setup|stack|currently|here|verdict)$/;
 /** DESCRIBE words that name a thing, and describe the sender's only when it is theirs ("our setup", not "a vm setup"). */
@@ -645,9 +690,9 @@ function bareHave(tokens: string[], i: number): boolean {
  * `concrete`: only what describes a workload itself counts: not its people ("our admins spend weekends
  * patching"), not a need or a state ("we need to understand", "we are ..."), not a bare first person.
  */
-function describesOwnWorkload(tokens: string[], concrete = false): boolean {
+function describesOwnWorkload(tokens: string[], concrete = false, detailed = false): boolean {
   const stack = tokens.filter((t) => STACK_WORDS.has(t)).length;
-  if (stack >= 2 || (concrete && stack >= 1 && tokens.some((t) => WE.has(t) || POSSESSIVE.has(t)))) return true;
+  if (stack >= 2 || (concrete && !detailed && stack >= 1 && tokens.some((t) => WE.has(t) || POSSESSIVE.has(t)))) return true;
   const weVerbs = concrete ? WE_RUN_VERBS : WE_VERBS;
   const things = concrete ? WORKLOAD_THINGS : MY_THINGS;
   for (let i = 0; i < tokens.length; i++) {
@@ -660,18 +705,29 @@ function describesOwnWorkload(tokens: string[], concrete = false): boolean {
     // "legacy billing system on rhel 6 that needs ...": a workload described in the third person.
     if (i <= 3 && MY_THINGS.test(t) && !PEOPLE.test(t) && !QUESTION_OPENERS.has(tokens[0] ?? '') && !MODALS.test(tokens[0] ?? '') && !GENERIC_DETERMINERS.has(tokens[0] ?? '')) {
       const after = tokens[i + 1] ?? '';
-      if ((after === 'on' || after === 'that' || after === 'which' || after === 'written' || after === 'built') && tokens.slice(i + 2, i + 6).some((n) => CLAUSE_VERBS.test(n) || /^\d/.test(n))) return true;
+      if (
+        (after === 'on' || after === 'that' || after === 'which' || after === 'written' || after === 'built') &&
+        (tokens.slice(i + 2, i + 6).some((n) => CLAUSE_VERBS.test(n) || /^\d/.test(n)) || asksVerdict(tokens))
+      ) {
+        return true;
+      }
     }
     if (concrete) {
       // "we run", "we host", "we need to host".
       const verbs = (tokens[i + 1] === 'need' || tokens[i + 1] === 'needs') && tokens[i + 2] === 'to' ? tokens.slice(i + 3, i + 4) : next;
-      if (WE.has(t) && !MODALS.test(tokens[i - 1] ?? '') && verbs.some((n) => weVerbs.test(n)) && !bareHave(tokens, i)) return true;
-      if (POSSESSIVE.has(t) && tokens.slice(i + 1, i + 4).some((n) => things.test(n))) return true;
+      // "we have to decide" is an obligation, not something we have.
+      const obliged = /^(?:have|has|got)$/.test(tokens[i + 1] ?? '') && tokens[i + 2] === 'to';
+      if (WE.has(t) && !MODALS.test(tokens[i - 1] ?? '') && !obliged && verbs.some((n) => weVerbs.test(n)) && !bareHave(tokens, i)) return true;
+      // "our app" names a workload; with `detailed`, only "our app runs / is / needs ..." describes it.
+      if (POSSESSIVE.has(t) && tokens.slice(i + 1, i + 4).some((n) => things.test(n))) {
+        if (!detailed || tokens.slice(i + 2, i + 6).some((n, k) => CLAUSE_VERBS.test(n) && !MODALS.test(tokens[i + 1 + k] ?? ''))) return true;
+      }
       // Figures describe the sender's workload when the sender speaks of it ("we peak at 2k rps"), not in
       // a question about load in general ("when load goes 10x, which copes").
       const own =
         tokens.some((w) => WE.has(w) || POSSESSIVE.has(w) || STACK_WORDS.has(w)) || (tokens[0] === 'the' && MY_THINGS.test(tokens[1] ?? ''));
-      if (own && /^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
+      // "20 users, runs on one vm: move it or leave it?": figures with a verdict asked for describe a workload too.
+      if ((own || asksVerdict(tokens)) && /^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
       if (own && /^\d+(?:gb|tb|k|m|x|rps)$/.test(t)) return true;
       continue;
     }
@@ -753,6 +809,13 @@ const CLOUDS = new Set('aws azure gcp google oracle ibm alibaba digitalocean lin
 
 /** "x vs y" where neither side is a platform or topic. */
 function comparesOtherThings(slotted: string[], isUnknown: (w: string) => boolean): boolean {
+  // "the difference between RAM and storage": two things, neither a platform, one of them unknown to vmk.
+  const between = slotted.indexOf('between');
+  if (between > 0 && /^(?:difference|differences|diff)$/.test(slotted[between - 1] ?? '')) {
+    const and = slotted.indexOf('and', between);
+    const sides = and > between ? [slotted.slice(between + 1, and), slotted.slice(and + 1, and + 3)] : [];
+    if (sides.length === 2 && sides.every((w) => !w.includes(SLOT_PLATFORM)) && sides.some((w) => w.some(isUnknown))) return true;
+  }
   for (let i = 1; i + 1 < slotted.length; i++) {
     const t = slotted[i];
     // "calico or cilium", "aws or azure": two names vmk does not know, or two clouds, offered as a choice.
