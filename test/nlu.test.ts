@@ -217,6 +217,34 @@ describe.each([
     floors: { intent: 0.98, topic: 0.97, oos: 0.96, rejected: 0.01 },
     coincided: ['what is kubernetes', 'how do i use this bot', 'tell me a joke lol'],
   },
+  {
+    file: 'holdout11.jsonl',
+    what: 'a rollout acceptance test: tricky near-domain lines, 40% noisy',
+    lines: 200,
+    floors: { intent: 0.98, topic: 0.97, oos: 0.97, rejected: 0.01 },
+    coincided: ['wat are you for', 'thanks a lot!', 'Thank you so much.', 'tell me a joke lol'],
+  },
+  {
+    file: 'holdout12.jsonl',
+    what: 'plain language from people outside infrastructure',
+    lines: 150,
+    floors: { intent: 0.97, topic: 0.97, oos: 0.9, rejected: 0.02 },
+    coincided: ['how do I write a helm chart', 'yo whats up', 'tell me a joke 😂'],
+  },
+  {
+    file: 'holdout13.jsonl',
+    what: 'an independent acceptance set: typos, slang, near-domain out of scope',
+    lines: 200,
+    floors: { intent: 0.98, topic: 0.97, oos: 0.97, rejected: 0.01 },
+    coincided: ['tell me a joke 😂', 'pros n cons of k8s', 'why r vms considered less portable', '<@U0VMK01> what r u for', 'what topics do you know about', 'Kubernetes vs virtual machines'],
+  },
+  {
+    file: 'holdout14.jsonl',
+    what: 'everyday wording from non-experts',
+    lines: 150,
+    floors: { intent: 0.98, topic: 0.97, oos: 0.96, rejected: 0.01 },
+    coincided: ['when is kube overkill', 'how do I use this bot', 'thanks a lot!', 'tell me a joke'],
+  },
 ])('held-out set $file ($what; never trained on)', ({ file, lines: count, floors, coincided }) => {
   const lines = readJsonl(readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8'));
   const report = evaluate(nlu, lines);
@@ -307,6 +335,19 @@ describe('typo correction', () => {
     expect(t.correct('isolationn')).toBe('isolation');
     expect(t.correct('pdos')).toBe('pdos');
     expect(t.correct('banana')).toBe('banana');
+  });
+
+  it('treats a shared delete at two different places as two edits, not one', () => {
+    const t = createTypoCorrector(new Map([['stuck', 3], ['change', 3]]));
+    // "sucks" and "stuck" both lose a letter to "suck", but they are two edits apart.
+    expect(t.correct('sucks')).toBe('sucks');
+    expect(t.correct('stcuk')).toBe('stuck');
+    expect(t.correct('chnage')).toBe('change');
+  });
+
+  it('never turns a word the rules look for into another word', () => {
+    expect(nlu.classify('what does aws charge per month for an eks cluster').intent).toBe('out_of_scope');
+    expect(nlu.classify('dev experience on vms kinda sucks?')).toMatchObject({ intent: 'ask_topic', topic: 'developer_experience' });
   });
 
   it('fixes two edits in long entity words only', () => {

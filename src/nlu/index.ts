@@ -64,7 +64,7 @@ const FUNCTION_WORDS = new Set(
   `a an the is are am was were be been being to of in on at for with by from as and or but if it its this that these
   those i me my we us our he she they them their his her ? not no yes just so very too also then
   than some any all um uh oh ah hmm exactly actually really basically even literally honestly anyway maybe perhaps
-  please kinda sorta kindly dear huh hm`
+  please kinda sorta kindly dear huh hm nah nope yeah yep`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -92,13 +92,21 @@ const OPS_WORDS = new Set(
   `kubectl kubeadm helm chart charts install installing installed installation configure configuring
   error errors exception crashloopbackoff imagepullbackoff oomkilled stacktrace traceback
   price prices pricing priced invoice license licence licenses licences licensing quota
-  dockerfile dockerfiles yaml yml manifest manifests terraform datastore datastores ssh syntax kubeconfig kubelet etcd cni
+  dockerfile dockerfiles compose yaml yml manifest manifests terraform datastore datastores nfs smb iscsi ssh syntax kubeconfig kubelet etcd cni
   statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
   crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport rbac
   certification certified exam salary salaries tutorial course
   troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize drain cordon uncordon
   career careers resume interview interviews courses bootcamp udemy youtube
   monitoring observability logging alerting prometheus grafana datadog splunk`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+/** A vendor product's price, tiers, editions and limits. */
+const PRODUCT_TERMS = new Set(
+  `cost costs price bill billing charge charges charged fee fees cheaper cheapest expensive free paid subscription monthly
+  max maximum limit limits included edition editions sku tier tiers`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -121,6 +129,9 @@ function asksSizing(tokens: string[]): boolean {
 
 /** Fault words that make a tool question only when a platform or topic is named ("vm stuck at boot", not "I'm stuck"). */
 const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive responding unreachable timeout timeouts refused connectivity dns command cli flag flags'.split(' '));
+
+/** Every word a rule looks for (added to the typo fixer's vocabulary). */
+const RULE_WORDS = (): string[] => [...OPS_WORDS, ...FAULT_WORDS, ...K8S_OBJECTS, ...PRODUCT_TERMS];
 
 /** Words that make a sentence a comparison (which keeps OPS_WORDS from rejecting it). */
 const COMPARE_WORDS = new Set(
@@ -156,6 +167,9 @@ function choosingCue(tokens: string[]): boolean {
 }
 /** "I have to pick", "we need to decide", "we are choosing": the sender's own decision under way. */
 function ownDecision(tokens: string[]): boolean {
+  // "gotta pick between k8s and vms, where do i start".
+  const whereToStart = tokens.some((t, i) => t === 'where' && /^(?:do|should|can)$/.test(tokens[i + 1] ?? '') && WE.has(tokens[i + 2] ?? '') && /^(?:start|begin)$/.test(tokens[i + 3] ?? ''));
+  if (whereToStart && tokens.some((t) => /^(?:pick|choose|decide|choosing|deciding|picking|between)$/.test(t))) return true;
   return tokens.some((t, i) => {
     if (t !== 'i' && t !== 'we') return false;
     const next = tokens.slice(i + 1, i + 5);
@@ -166,7 +180,7 @@ const OBLIGED = new Set(['have', 'need', 'must', 'got', 'trying', 'am', 'are']);
 
 const MOVES = new Set(['move', 'migrate', 'go', 'stay', 'adopt']);
 const CHOOSER = new Set(['should', 'we', 'i', 'would', 'could', 'shall', 'you']);
-const WHEN_ASKING = new Set('to should would do does is are it its makes make'.split(' '));
+const WHEN_ASKING = new Set('to should would do does is are makes make'.split(' '));
 
 /** Guidance cues that only speak of generality: with a topic named, they make no rule of thumb on their own. */
 const GENERALITY = new Set('general generally typically usually normally'.split(' '));
@@ -199,7 +213,10 @@ function comparesSameSide(tokens: string[], g: GazetteerResult): boolean {
     const last = between[between.length - 1];
     const joined = last === 'to' ? between[between.length - 2] === 'compared' : last !== undefined && VENDOR_JOINERS.has(last);
     if (between.length >= 1 && between.length <= 3 && joined) {
-      return tokens.slice(a.start, a.end).join(' ') !== tokens.slice(b.start, b.end).join(' ');
+      const left = tokens.slice(a.start, a.end).join(' ');
+      const right = tokens.slice(b.start, b.end).join(' ');
+      // "hypervisor and virtual machine" are two words for one side, not two vendors.
+      return left !== right && (PRODUCTS.has(left) || PRODUCTS.has(right));
     }
   }
   return false;
@@ -270,6 +287,8 @@ export function trainNluModel(knowledge: NluKnowledge): NluModel {
   const frequency = new Map<string, number>();
   for (const f of tokenized) for (const ex of f.examples) for (const w of ex) frequency.set(w, (frequency.get(w) ?? 0) + 1);
   for (const w of gazetteer.words) frequency.set(w, (frequency.get(w) ?? 0) + 3);
+  // The words the rules look for are vocabulary too, so a typo fix never turns one into another ("charge" is not "change").
+  for (const w of [...RULE_WORDS(), ...knowledge.lexicon.foreign.flatMap(tokenize)]) if (!frequency.has(w)) frequency.set(w, 1);
   const knownStems = new Set([...frequency.keys()].map(stem));
   const typos = createTypoCorrector(frequency, (w) => knownStems.has(stem(w)), gazetteer.words);
 
@@ -398,7 +417,7 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       // ...and so are its price, its tiers and its limits ("which is cheaper, gke autopilot or standard",
       // "max pods per node on eks"), unless the other platform is named as well.
       const asksPrice =
-        namesProduct && distinctPlatforms.size < 2 && tokens.some((t) => /^(?:cost|costs|price|bill|billing|charge|charged|fee|fees|cheaper|cheapest|expensive|max|maximum|limit|limits|included|edition|editions|sku|tier|tiers)$/.test(t));
+        namesProduct && distinctPlatforms.size < 2 && tokens.some((t) => PRODUCT_TERMS.has(t));
       if ((!comparing && (asksHowToOperate(tokens) || (namesProduct && asksHowTo(tokens)))) || asksPrice) {
         trace.decidedBy = 'tool-question';
         return result('out_of_scope', 0.8);
@@ -633,19 +652,19 @@ const WE_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|are|a
 /** What running a workload sounds like ("we run", "we host"), as opposed to a need or a state ("we need", "we are"). */
 const WE_RUN_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|process|serve|deploy|build|operate|maintain|manage|got|ship|store|handle|migrate|migrating|moving|currently|still|only|mostly|already)$/;
 /** The workload itself after "our"/"my" (not its people: "our team", "our admins"). */
-const WORKLOAD_THINGS = /^(?:apps?|applications?|services?|workloads?|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|data|traffic|jobs?|pipelines?|estate|ci|builds?|servers?|vms?|machines?|hosts?|fleet|clusters?|environments?|deployments?|releases?)$/;
+const WORKLOAD_THINGS = /^(?:apps?|applications?|services?|workloads?|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|data|traffic|jobs?|pipelines?|estate|ci|builds?|servers?|vms?|fleet|clusters?|environments?|deployments?|releases?)$/;
 /** Asking for a verdict on one's own case ("what do you recommend", "where should we run it"). */
-const VERDICT_WORDS = new Set(['recommend', 'recommendation', 'verdict', 'review', 'suggest', 'suggestion', 'fit', 'suits', 'decide', 'pick', 'choose', 'keep', 'stay', 'leave']);
+const VERDICT_WORDS = new Set(['recommend', 'recommendation', 'verdict', 'review', 'suggest', 'suggestion', 'fit', 'suits', 'decide', 'pick', 'choose', 'keep', 'stay', 'leave', 'stick']);
 function asksVerdict(tokens: string[]): boolean {
   return tokens.some(
     (t, i) =>
       // "keep it as is", "stay there", "leave it" (not "keep saying").
-      (VERDICT_WORDS.has(t) && (!KEEP_WORDS.has(t) || /^(?:it|them|as|there|on|where|put)$/.test(tokens[i + 1] ?? ''))) ||
+      (VERDICT_WORDS.has(t) && (!KEEP_WORDS.has(t) || /^(?:it|them|as|there|on|where|put|with)$/.test(tokens[i + 1] ?? ''))) ||
       (t === 'should' && WE.has(tokens[i + 1] ?? '')) ||
       (t === 'where' && ['should', 'do', 'to', 'would'].includes(tokens[i + 1] ?? '')),
   );
 }
-const KEEP_WORDS = new Set(['keep', 'stay', 'leave']);
+const KEEP_WORDS = new Set(['keep', 'stay', 'leave', 'stick']);
 const MODALS = /^(?:can|could|should|would|do|does|will|shall|may|might|if|when|must)$/;
 const POSSESSIVE = new Set(['our', 'my']);
 /** Workload nouns after "our"/"my" ("our app", not "our hardware"). */
@@ -713,6 +732,8 @@ function describesOwnWorkload(tokens: string[], concrete = false, detailed = fal
       }
     }
     if (concrete) {
+      // "we're a fintech with ...": who the sender is, when more than bare words of deciding follow.
+      if (!detailed && t === 'were' && ARTICLES.has(tokens[i + 1] ?? '')) return true;
       // "we run", "we host", "we need to host".
       const verbs = (tokens[i + 1] === 'need' || tokens[i + 1] === 'needs') && tokens[i + 2] === 'to' ? tokens.slice(i + 3, i + 4) : next;
       // "we have to decide" is an obligation, not something we have.
@@ -727,7 +748,7 @@ function describesOwnWorkload(tokens: string[], concrete = false, detailed = fal
       const own =
         tokens.some((w) => WE.has(w) || POSSESSIVE.has(w) || STACK_WORDS.has(w)) || (tokens[0] === 'the' && MY_THINGS.test(tokens[1] ?? ''));
       // "20 users, runs on one vm: move it or leave it?": figures with a verdict asked for describe a workload too.
-      if ((own || asksVerdict(tokens)) && /^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
+      if ((own || asksVerdict(tokens)) && !/^(?:19|20)\d\d$/.test(t) && /^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
       if (own && /^\d+(?:gb|tb|k|m|x|rps)$/.test(t)) return true;
       continue;
     }
@@ -761,7 +782,7 @@ const JOINERS = new Set(['and', 'or', 'vs', 'versus', 'than', 'between', 'to', '
 /** A topic's own name: "is a shared kernel a security hole" asks about security, whatever else it mentions first. */
 const TOPIC_NAMES: Partial<Record<Topic, RegExp>> = {
   security: /^(?:security|secure|securely|insecure)$/,
-  resource_efficiency: /^(?:overhead|efficiency|efficient|footprint|density|utili[sz]ation)$/,
+  resource_efficiency: /^(?:overhead|efficiency|efficient|efficiently|footprint|density|utili[sz]ation)$/,
   isolation: /^(?:isolation|isolated|isolate)$/,
   scaling: /^(?:scaling|scalability|scalable|autoscaling)$/,
   portability: /^(?:portability|portable)$/,

@@ -22,6 +22,21 @@ function deletes(word: string): string[] {
   return out;
 }
 
+/** Same-length words one substitution or one adjacent swap apart. */
+function oneEditApart(a: string, b: string): boolean {
+  let first = -1;
+  let diffs = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    diffs += 1;
+    if (first < 0) first = i;
+    if (diffs > 2) return false;
+  }
+  if (diffs <= 1) return true;
+  // Two differences: only an adjacent swap ("teh" / "the").
+  return a[first] === b[first + 1] && a[first + 1] === b[first];
+}
+
 /** Levenshtein distance, or `max + 1` as soon as it must exceed `max`. */
 export function boundedDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
@@ -91,8 +106,9 @@ export function createTypoCorrector(
     for (const d of deletes(word)) {
       // One letter too many.
       if (frequency.has(d) && d.length >= MIN_TYPO_LENGTH - 1) consider([d], 1);
-      // One letter changed, or two adjacent letters swapped.
-      consider(index.get(d)?.filter((w) => w.length === word.length), 1);
+      // One letter changed, or two adjacent letters swapped (a shared delete at two different
+      // places can be two edits apart: "sucks" is not "stuck").
+      consider(index.get(d)?.filter((w) => w.length === word.length && oneEditApart(w, word)), 1);
     }
     let best = word;
     let bestScore = -Infinity;
