@@ -245,6 +245,27 @@ describe.each([
     floors: { intent: 0.98, topic: 0.97, oos: 0.96, rejected: 0.01 },
     coincided: ['when is kube overkill', 'how do I use this bot', 'thanks a lot!', 'tell me a joke'],
   },
+  {
+    file: 'holdout15.jsonl',
+    what: 'a QA acceptance set: typos, markup, near-domain out of scope',
+    lines: 200,
+    floors: { intent: 0.98, topic: 0.97, oos: 0.95, rejected: 0.01 },
+    coincided: ['<at>vmk</at> how do i use u', 'Tell me a joke.', 'what are you for', 'wat is kubernetes'],
+  },
+  {
+    file: 'holdout16.jsonl',
+    what: 'plain everyday wording from non-specialists',
+    lines: 150,
+    floors: { intent: 0.97, topic: 0.97, oos: 0.96, rejected: 0.02 },
+    coincided: ['how portable r containers tbh', 'Much appreciated, <at>vmk</at>'],
+  },
+  {
+    file: 'holdout17.jsonl',
+    what: 'enterprise Teams channel messages',
+    lines: 150,
+    floors: { intent: 0.95, topic: 0.97, oos: 0.85, rejected: 0.02 },
+    coincided: ['tell me abt VMs', '<at>vmk</at> good morning', '<at>vmk</at> thanks a lot!'],
+  },
 ])('held-out set $file ($what; never trained on)', ({ file, lines: count, floors, coincided }) => {
   const lines = readJsonl(readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8'));
   const report = evaluate(nlu, lines);

@@ -89,14 +89,14 @@ const FOLLOW_UP = new Set(
 
 /** Operating a specific tool, fixing errors, prices: not covered by the article. */
 const OPS_WORDS = new Set(
-  `kubectl kubeadm helm chart charts install installing installed installation configure configuring
+  `kubectl kubeadm helm chart charts install installing installed installation
   error errors exception crashloopbackoff imagepullbackoff oomkilled stacktrace traceback
   price prices pricing priced invoice license licence licenses licences licensing quota
   dockerfile dockerfiles compose yaml yml manifest manifests terraform datastore datastores nfs smb iscsi ssh syntax kubeconfig kubelet etcd cni
   statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
   crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport rbac
   certification certified exam salary salaries tutorial course
-  troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize drain cordon uncordon
+  sizing helpdesk troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize drain cordon uncordon
   career careers resume interview interviews courses bootcamp udemy youtube
   monitoring observability logging alerting prometheus grafana datadog splunk`
     .split(/\s+/)
@@ -114,7 +114,7 @@ const PRODUCT_TERMS = new Set(
 /** Objects and tools of Kubernetes itself: questions about them are about operating it. */
 const K8S_OBJECTS = new Set(
   `kubectl kubeadm helm statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress
-  namespace namespaces crd crds pvc pvcs persistentvolume nodeport rbac kubeconfig kubelet etcd cni kustomize`
+  namespace namespaces crd crds pvc pvcs persistentvolume nodeport rbac kubeconfig kubelet etcd cni kustomize calico cilium flannel egress`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -124,7 +124,12 @@ function asksSizing(tokens: string[]): boolean {
   const at = tokens.findIndex((t, i) => t === 'how' && (tokens[i + 1] === 'much' || tokens[i + 1] === 'many'));
   if (at < 0) return false;
   const rest = tokens.slice(at + 2, at + 9);
-  return rest.some((t) => /^(?:ram|memory|cpu|cpus|vcpu|vcpus|cores?|disk|storage|gb|heap)$/.test(t)) && rest.some((t) => /^(?:give|allocate|assign|reserve|provision|set|request|size)$/.test(t));
+  if (rest.some((t) => /^(?:ram|memory|cpu|cpus|vcpu|vcpus|cores?|disk|storage|gb|heap)$/.test(t)) && rest.some((t) => /^(?:give|allocate|assign|reserve|provision|set|request|size)$/.test(t))) return true;
+  // "how many worker nodes for 2k rps": machines counted against a load.
+  const counted = rest.findIndex((t) => /^(?:nodes?|servers?|vms?|instances?|replicas?|machines?|hosts?)$/.test(t));
+  if (counted < 0) return false;
+  const forAt = rest.indexOf('for', counted + 1);
+  return forAt > counted && forAt <= counted + 4 && /^\d/.test(rest[forAt + 1] ?? '');
 }
 
 /** Fault words that make a tool question only when a platform or topic is named ("vm stuck at boot", not "I'm stuck"). */
@@ -144,7 +149,7 @@ const GUIDANCE_CUES = new Set(
   `when whenever choose choosing choice chose pick picking decide deciding decision rule rules thumb general generally
   typically usually normally belong belongs suit suited suits fit fits favour favor case cases scenario scenarios situation
   situations criteria factors guideline guidelines go adopt stay move migrate prefer preferred recommend recommended
-  worth overkill guidance heuristic heuristics principles advice`
+  worth overkill guidance heuristic heuristics principles advice signs`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -159,8 +164,10 @@ function choosingCue(tokens: string[]): boolean {
       GUIDANCE_CUES.has(t) &&
       !GENERALITY.has(t) &&
       // "how does k8s decide to add pods": the platform decides; nobody is choosing.
-      tokens[i - 1] !== SLOT_PLATFORM &&
+      !(tokens[i - 1] === SLOT_PLATFORM && /^(?:decide|decides|choose|chooses|pick|picks)$/.test(t)) &&
       (t !== 'when' || WHEN_ASKING.has(tokens[i + 1] ?? '')) &&
+      // "in case of an outage" is a condition.
+      !(t === 'case' && tokens[i - 1] === 'in') &&
       // "should we move", not "is it hard to move VMs".
       (!MOVES.has(t) || CHOOSER.has(tokens[i - 1] ?? '') || tokens.slice(0, i).some((w) => w === 'should' || w === 'would')),
   );
@@ -173,7 +180,7 @@ function ownDecision(tokens: string[]): boolean {
   return tokens.some((t, i) => {
     if (t !== 'i' && t !== 'we') return false;
     const next = tokens.slice(i + 1, i + 5);
-    return next.some((n) => OBLIGED.has(n)) && next.some((n) => /^(?:pick|choose|decide|choosing|deciding|picking)$/.test(n));
+    return next.some((n) => OBLIGED.has(n)) && tokens.slice(i + 1, i + 8).some((n) => /^(?:pick|choose|decide|choosing|deciding|picking|decision)$/.test(n));
   });
 }
 const OBLIGED = new Set(['have', 'need', 'must', 'got', 'trying', 'am', 'are']);
@@ -439,7 +446,12 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       // 2f. Thanks or a greeting in so many words, however it goes on ("thank you very much for the detailed
       // explanation", "greetings from the Munich office"): small talk, when it asks nothing and names nothing.
       const social = socialOpening(tokens);
-      if (social && !hasEntity && !tokens.some((t) => t === '?' || ASKING.has(t)) && (social === 'thanks' || tokens.length <= 8)) {
+      // A greeting may end in a question mark ("hey, anybody home?") when it asks nothing else.
+      // ("this will help with my slides" thanks; "thanks, help me with ..." asks.)
+      const asks =
+        tokens.some((t, i) => ASKING.has(t) && (t !== 'help' || (/^(?:me|us)$/.test(tokens[i + 1] ?? '') && !/^(?:will|would|really|it|that|this)$/.test(tokens[i - 1] ?? '')))) ||
+        (tokens.includes('?') && (social === 'thanks' || tokens.length > 6));
+      if (social && !hasEntity && !asks && (social === 'thanks' || tokens.length <= 8)) {
         trace.decidedBy = 'social';
         return result(social, 0.85);
       }
@@ -535,6 +547,11 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       if (!first) return result('out_of_scope', 0.5);
       let intent = first.intent;
       let confidence = first.score;
+      // No topic, both platforms and a word of choosing ("heuristics for vm vs container"): a rule of thumb.
+      if (intent === 'ask_topic' && g.topics.length === 0 && distinctPlatforms.size > 1 && choosingCue(g.slotted) && !context.lastTopic) {
+        intent = 'ask_guidance';
+        confidence = Math.max(confidence, THRESHOLDS.accept);
+      }
       if (intent === 'out_of_scope') {
         // Both platforms and a topic named ("is k8s nicer for devs than ssh-ing into vms"): a topic question
         // whatever else it says (tool questions were caught above).
@@ -674,10 +691,12 @@ const DESCRIBE = /^(?:review|evaluate|assess|setup|stack|currently|here|verdict)
 /** DESCRIBE words that name a thing, and describe the sender's only when it is theirs ("our setup", not "a vm setup"). */
 const OWNED = /^(?:setup|stack)$/;
 const OWNERS = new Set(['our', 'my', 'this', 'current', 'existing', 'whole']);
+/** "our infrastructure board", "our platform team", "our data center": not the workload itself. */
+const ORG_NOUNS = /^(?:board|team|teams|group|department|dept|committee|manager|managers|lead|leads|people|staff|guys|folks|owner|owners|center|centre|centers|centres)$/;
 /** People, not workloads. */
 const PEOPLE = /^(?:team|company|org|organi[sz]ation|business|startup|customers?|clients?|users?|developers|devs|engineers)$/;
 /** "a workload", "any workload": a workload in general, not the sender's. */
-const GENERIC_DETERMINERS = new Set(['a', 'an', 'any', 'each', 'every', 'one', 'which', 'what']);
+const GENERIC_DETERMINERS = new Set(['a', 'an', 'any', 'each', 'every', 'one', 'which', 'what', 'per']);
 const FIGURE_UNITS = /^(?:years?|yrs?|yo|rps|qps|requests?|req|users?|people|engineers?|devs?|developers?|sysadmins?|vms?|servers?|nodes?|services?|microservices?|apps?|applications?|tenants?|gb|tb|mb|cores?|cpus?|gpus?|min|minutes?|hours?|instances?|clusters?|teams?|customers?|stores?|sites?|brokers?|k|m|analysts?|scientists?|staff|employees?|students?|agents?|branches|locations?|regions?|countries|devices?|sensors?|databases?|dbs?|jobs?|queues?|containers?|pods?)$/;
 /** Concrete technology: two of these describe a workload even without "we" or "our". */
 const STACK_WORDS = new Set(
@@ -740,7 +759,8 @@ function describesOwnWorkload(tokens: string[], concrete = false, detailed = fal
       const obliged = /^(?:have|has|got)$/.test(tokens[i + 1] ?? '') && tokens[i + 2] === 'to';
       if (WE.has(t) && !MODALS.test(tokens[i - 1] ?? '') && !obliged && verbs.some((n) => weVerbs.test(n)) && !bareHave(tokens, i)) return true;
       // "our app" names a workload; with `detailed`, only "our app runs / is / needs ..." describes it.
-      if (POSSESSIVE.has(t) && tokens.slice(i + 1, i + 4).some((n) => things.test(n))) {
+      // ...but "our infrastructure board" is people.
+      if (POSSESSIVE.has(t) && tokens.slice(i + 1, i + 4).some((n, k) => things.test(n) && !ORG_NOUNS.test(tokens[i + 2 + k] ?? ''))) {
         if (!detailed || tokens.slice(i + 2, i + 6).some((n, k) => CLAUSE_VERBS.test(n) && !MODALS.test(tokens[i + 1 + k] ?? ''))) return true;
       }
       // Figures describe the sender's workload when the sender speaks of it ("we peak at 2k rps"), not in
@@ -926,7 +946,7 @@ function namesInstanceType(tokens: string[]): boolean {
 }
 
 /** "What's the difference?" compares the platforms even with an unfamiliar word in it. */
-const OVERALL = new Set('overall summary summarize summarise overview general generally nutshell gist broadly'.split(' '));
+const OVERALL = new Set('overall summary summarize summarise overview general generally nutshell gist broadly strengths weaknesses pros cons tradeoffs'.split(' '));
 
 function hasTopicFreeCompareWord(tokens: string[]): boolean {
   // "overall", "in general", "high level", "in a nutshell": the comparison as a whole.
@@ -949,7 +969,7 @@ function dropAddress(tokens: string[]): string[] {
 const ASKING = new Set('what how which why where when who can could should would is are do does help explain tell show'.split(' '));
 
 /** Openings that thank or greet whatever follows ("thank you for ...", "good day to you", "dear vmk, hello"). */
-const THANKS_OPENERS = [['thank'], ['thanks'], ['thx'], ['ty'], ['many', 'thanks'], ['much', 'appreciated'], ['appreciate', 'it'], ['cheers', 'for']];
+const THANKS_OPENERS = [['thank'], ['thanks'], ['thx'], ['ty'], ['many', 'thanks'], ['much', 'appreciated'], ['appreciated'], ['appreciate', 'it'], ['cheers', 'for']];
 const GREETING_OPENERS = [['hi'], ['hello'], ['hey'], ['greetings'], ['good', 'morning'], ['good', 'afternoon'], ['good', 'evening'], ['good', 'day'], ['howdy']];
 
 function socialOpening(tokens: string[]): 'thanks' | 'greeting' | null {
