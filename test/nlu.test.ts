@@ -266,6 +266,27 @@ describe.each([
     floors: { intent: 0.95, topic: 0.97, oos: 0.85, rejected: 0.02 },
     coincided: ['tell me abt VMs', '<at>vmk</at> good morning', '<at>vmk</at> thanks a lot!'],
   },
+  {
+    file: 'holdout18.jsonl',
+    what: 'acceptance as the specification describes it: typos, slang, near-domain out of scope',
+    lines: 200,
+    floors: { intent: 0.97, topic: 0.96, oos: 0.97, rejected: 0.01 },
+    coincided: ['why are VMs considered less portable', 'what is kubernetes', 'kubernetes vs virtual machines', 'how do I use this bot', 'write me a dockerfile for a node app', 'tell me a joke'],
+  },
+  {
+    file: 'holdout19.jsonl',
+    what: 'a consultant testing before recommending: tricky near-domain traps',
+    lines: 200,
+    floors: { intent: 0.97, topic: 0.97, oos: 0.97, rejected: 0.01 },
+    coincided: ['does k8s support rolling updates', 'how do I use this bot', 'wat r u for', 'thx a lot'],
+  },
+  {
+    file: 'holdout20.jsonl',
+    what: 'managers, auditors, students and non-native Teams users',
+    lines: 150,
+    floors: { intent: 0.97, topic: 0.97, oos: 0.93, rejected: 0.01 },
+    coincided: ['<at>vmk</at> Good morning!', '<at>vmk</at> thanks a lot', 'Tell me a joke'],
+  },
 ])('held-out set $file ($what; never trained on)', ({ file, lines: count, floors, coincided }) => {
   const lines = readJsonl(readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8'));
   const report = evaluate(nlu, lines);

@@ -91,7 +91,7 @@ const FOLLOW_UP = new Set(
 const OPS_WORDS = new Set(
   `kubectl kubeadm helm chart charts install installing installed installation
   error errors exception crashloopbackoff imagepullbackoff oomkilled stacktrace traceback
-  price prices pricing priced invoice license licence licenses licences licensing quota
+  price prices pricing priced invoice license licence licenses licences licensing licenced licensed quota overcommit overcommitment
   dockerfile dockerfiles compose yaml yml manifest manifests terraform datastore datastores nfs smb iscsi ssh syntax kubeconfig kubelet etcd cni
   statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
   crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport rbac
@@ -106,7 +106,7 @@ const OPS_WORDS = new Set(
 /** A vendor product's price, tiers, editions and limits. */
 const PRODUCT_TERMS = new Set(
   `cost costs price bill billing charge charges charged fee fees cheaper cheapest expensive free paid subscription monthly
-  max maximum limit limits included edition editions sku tier tiers`
+  max maximum limit limits included edition editions sku tier tiers reserved buy sla fedramp authorized`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -118,6 +118,18 @@ const K8S_OBJECTS = new Set(
     .split(/\s+/)
     .filter(Boolean),
 );
+
+/** "who created kubernetes", "when was vmware founded". */
+function asksHistory(tokens: string[]): boolean {
+  return tokens.some((t) => /^(?:created|invented|founded|originated|history)$/.test(t)) && tokens.some((t) => /^(?:who|when|year|originally|history)$/.test(t));
+}
+
+/** "can you create a new vm for me", "please restart the cluster": asking vmk to operate something. */
+function asksErrand(tokens: string[]): boolean {
+  const at = tokens.findIndex((t, i) => (t === 'can' || t === 'could' || t === 'would') && tokens[i + 1] === 'you');
+  const verb = at >= 0 ? tokens[at + 2] : tokens[0] === 'please' ? tokens[1] : undefined;
+  return verb !== undefined && /^(?:create|provision|spin|deploy|delete|restart|reboot|install|open|raise|file|log|write|run|resize|upgrade|patch|set)$/.test(verb);
+}
 
 /** "how much RAM should I give ...", "how many vCPUs to allocate": sizing a machine. */
 function asksSizing(tokens: string[]): boolean {
@@ -133,7 +145,7 @@ function asksSizing(tokens: string[]): boolean {
 }
 
 /** Fault words that make a tool question only when a platform or topic is named ("vm stuck at boot", not "I'm stuck"). */
-const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive responding unreachable timeout timeouts refused connectivity dns command cli flag flags'.split(' '));
+const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive responding unreachable timeout timeouts refused connectivity dns command cli flag flags psod screen'.split(' '));
 
 /** Every word a rule looks for (added to the typo fixer's vocabulary). */
 const RULE_WORDS = (): string[] => [...OPS_WORDS, ...FAULT_WORDS, ...K8S_OBJECTS, ...PRODUCT_TERMS];
@@ -195,7 +207,7 @@ const GENERALITY = new Set('general generally typically usually normally'.split(
 /** Words of someone weighing their own choice ("help us decide", "which should we pick", "torn between"). */
 const DECIDING = new Set(
   `decide deciding decision decisions choose choosing choice pick picking help advice recommend recommendation
-  should which where option options go move moving migrate migrating stay debating torn unsure considering thinking
+  should where option options go move moving migrate migrating stay debating torn unsure considering thinking
   evaluate evaluating weigh weighing better best right`
     .split(/\s+/)
     .filter(Boolean),
@@ -218,7 +230,9 @@ function comparesSameSide(tokens: string[], g: GazetteerResult): boolean {
     const b = platforms[k + 1] as GazetteerResult['matches'][number];
     const between = tokens.slice(a.end, b.start);
     const last = between[between.length - 1];
-    const joined = last === 'to' ? between[between.length - 2] === 'compared' : last !== undefined && VENDOR_JOINERS.has(last);
+    // "compared to", or moving from one vendor to another ("migrate vmware vms over to proxmox").
+    const moving = tokens.slice(Math.max(0, a.start - 3), a.start).some((t) => /^(?:migrate|migrating|move|moving|switch|switching|convert)$/.test(t));
+    const joined = last === 'to' ? between[between.length - 2] === 'compared' || moving : last !== undefined && VENDOR_JOINERS.has(last);
     if (between.length >= 1 && between.length <= 3 && joined) {
       const left = tokens.slice(a.start, a.end).join(' ');
       const right = tokens.slice(b.start, b.end).join(' ');
@@ -373,10 +387,17 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
 
       // 2. Tool and operations questions, unless the sentence compares the platforms.
       const distinctPlatforms = new Set(g.platforms);
-      const comparing = distinctPlatforms.size > 1 || tokens.some((t) => COMPARE_WORDS.has(t));
+      // "than" compares only with a platform after it ("more than five minutes" compares nothing).
+      const comparing =
+        distinctPlatforms.size > 1 ||
+        tokens.some((t) => COMPARE_WORDS.has(t) && t !== 'than') ||
+        g.slotted.some((t, i) => t === 'than' && g.slotted.slice(i + 1, i + 4).includes(SLOT_PLATFORM));
       // "proxmox backup server keeps failing": a tool that keeps failing is an operations problem.
       const keepsFailing = tokens.some((t, i) => t === 'failing' && /^(?:keeps|keep|kept|still)$/.test(tokens[i - 1] ?? ''));
-      if (!comparing && (keepsFailing || tokens.some((t) => OPS_WORDS.has(t) || (hasEntity && FAULT_WORDS.has(t))))) {
+      // ("We run Java on Windows 2012 with a license-locked Oracle DB, should we move it?" is a review.)
+      const review = describesOwnWorkload(tokens, true) && asksVerdict(tokens);
+      const fault = (t: string, i: number): boolean => hasEntity && FAULT_WORDS.has(t) && !(t === 'stuck' && tokens[i + 1] === 'with');
+      if (!comparing && !review && (keepsFailing || tokens.some((t, i) => OPS_WORDS.has(t) || fault(t, i)))) {
         trace.decidedBy = 'tool-question';
         return result('out_of_scope', 0.9);
       }
@@ -437,6 +458,12 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         return result('out_of_scope', 0.8);
       }
 
+      // 2d''. History ("who created kubernetes") and errands ("can you create a vm for me in vcenter").
+      if (asksHistory(tokens) || asksErrand(tokens)) {
+        trace.decidedBy = 'tool-question';
+        return result('out_of_scope', 0.8);
+      }
+
       // 2e. An instance type ("t3.medium", "m5 xlarge"): sizing and pricing of one provider's offer.
       if (namesInstanceType(tokens)) {
         trace.decidedBy = 'tool-question';
@@ -485,7 +512,10 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       const contentTokens = tokens.filter((w) => !FUNCTION_WORDS.has(w) && !/^\d/.test(w));
       const unknownShare = contentTokens.length === 0 ? 0 : unknown.length / contentTokens.length;
       // "pods of whales", "a container ship": only everyday words that can name a platform, and no topic.
-      const namesDomain = hasEntity && !(g.topics.length === 0 && g.matches.every((m) => m.entity.kind === 'platform' && AMBIGUOUS_PLATFORM_WORDS.has(tokens.slice(m.start, m.end).join(' '))));
+      const namesDomain =
+        hasEntity &&
+        (choosingCue(g.slotted) ||
+          !(g.topics.length === 0 && g.matches.every((m) => m.entity.kind === 'platform' && AMBIGUOUS_PLATFORM_WORDS.has(tokens.slice(m.start, m.end).join(' ')))));
       const veto = (intent: IntentId, score: number): boolean => {
         if (intent === 'help' || intent === 'greeting' || intent === 'thanks') {
           // Small talk that names a platform or topic is really a question ("help with kubernetes").
@@ -665,6 +695,12 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
  * mentions an app but describes nothing.
  */
 const WE = new Set(['we', 'were', 'weve', 'wed', 'i']);
+/** "we", or "we're" / "we've" as the normaliser spells them, but not the past tense ("they were built"). */
+function isWe(tokens: string[], i: number): boolean {
+  const t = tokens[i] as string;
+  if (!WE.has(t)) return false;
+  return (t !== 'were' && t !== 'weve') || !/^(?:they|you|it|there|which|that|who|these|those|them|things|people|what|if)$/.test(tokens[i - 1] ?? '');
+}
 const WE_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|are|am|need|process|serve|deploy|build|operate|maintain|manage|got|ship|support|store|handle|plan|migrate|migrating|moving|currently|still|only|mostly|already|just|do)$/;
 /** What running a workload sounds like ("we run", "we host"), as opposed to a need or a state ("we need", "we are"). */
 const WE_RUN_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|process|serve|deploy|build|operate|maintain|manage|got|ship|store|handle|migrate|migrating|moving|currently|still|only|mostly|already)$/;
@@ -678,6 +714,8 @@ function asksVerdict(tokens: string[]): boolean {
       // "keep it as is", "stay there", "leave it" (not "keep saying").
       (VERDICT_WORDS.has(t) && (!KEEP_WORDS.has(t) || /^(?:it|them|as|there|on|where|put|with)$/.test(tokens[i + 1] ?? ''))) ||
       (t === 'should' && WE.has(tokens[i + 1] ?? '')) ||
+      // "vms, k8s or both?"
+      (t === 'both' && tokens[i - 1] === 'or') ||
       (t === 'where' && ['should', 'do', 'to', 'would'].includes(tokens[i + 1] ?? '')),
   );
 }
@@ -685,7 +723,7 @@ const KEEP_WORDS = new Set(['keep', 'stay', 'leave', 'stick']);
 const MODALS = /^(?:can|could|should|would|do|does|will|shall|may|might|if|when|must)$/;
 const POSSESSIVE = new Set(['our', 'my']);
 /** Workload nouns after "our"/"my" ("our app", not "our hardware"). */
-const MY_THINGS = /^(?:fleet|apps?|applications?|services?|workloads?|team|company|org|organi[sz]ation|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|business|startup|customers?|clients?|users?|data|traffic|developers|devs|engineers|jobs?|pipeline|estate)$/;
+const MY_THINGS = /^(?:fleet|thing|tool|apps?|applications?|services?|workloads?|team|company|org|organi[sz]ation|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|business|startup|customers?|clients?|users?|data|traffic|developers|devs|engineers|jobs?|pipeline|estate)$/;
 const CLAUSE_VERBS = /^(?:is|are|was|runs?|has|have|needs?|uses?|handles?|gets?|serves?|process(?:es)?|writes?|takes?|lives?|sits?|consists|includes?|depends|requires?|must|spikes?|peaks?|grows?)$/;
 const DESCRIBE = /^(?:review|evaluate|assess|setup|stack|currently|here|verdict)$/;
 /** DESCRIBE words that name a thing, and describe the sender's only when it is theirs ("our setup", not "a vm setup"). */
@@ -703,7 +741,7 @@ const STACK_WORDS = new Set(
   `java net dotnet python node nodejs golang php ruby rails django flask spring tomcat jboss iis nginx perl cobol vb6 cpp
   sql mysql postgres postgresql oracle mongodb mongo redis kafka rabbitmq spark hadoop airflow flink elasticsearch cassandra
   sap erp crm wordpress drupal exchange sharepoint monolith monolithic microservices api apis frontend backend database db
-  gpu gpus etl batch cron websockets stateful stateless notebooks jupyter mainframe cms ml inference llm`
+  gpu gpus etl batch cron websockets stateful stateless notebooks jupyter mainframe cms ml inference llm saas`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -729,6 +767,8 @@ function bareHave(tokens: string[], i: number): boolean {
  * patching"), not a need or a state ("we need to understand", "we are ..."), not a bare first person.
  */
 function describesOwnWorkload(tokens: string[], concrete = false, detailed = false): boolean {
+  // "in general, which suits microservices and which suits monoliths": nobody's own system.
+  if (tokens.some((t) => GENERALITY.has(t)) && !tokens.some((t) => WE.has(t) || POSSESSIVE.has(t))) return false;
   const stack = tokens.filter((t) => STACK_WORDS.has(t)).length;
   if (stack >= 2 || (concrete && !detailed && stack >= 1 && tokens.some((t) => WE.has(t) || POSSESSIVE.has(t)))) return true;
   const weVerbs = concrete ? WE_RUN_VERBS : WE_VERBS;
@@ -744,7 +784,7 @@ function describesOwnWorkload(tokens: string[], concrete = false, detailed = fal
     if (i <= 3 && MY_THINGS.test(t) && !PEOPLE.test(t) && !QUESTION_OPENERS.has(tokens[0] ?? '') && !MODALS.test(tokens[0] ?? '') && !GENERIC_DETERMINERS.has(tokens[0] ?? '')) {
       const after = tokens[i + 1] ?? '';
       if (
-        (after === 'on' || after === 'that' || after === 'which' || after === 'written' || after === 'built') &&
+        (after === 'on' || after === 'that' || after === 'which' || after === 'written' || after === 'built' || /^(?:has|needs|runs|uses|must)$/.test(after)) &&
         (tokens.slice(i + 2, i + 6).some((n) => CLAUSE_VERBS.test(n) || /^\d/.test(n)) || asksVerdict(tokens))
       ) {
         return true;
@@ -757,7 +797,7 @@ function describesOwnWorkload(tokens: string[], concrete = false, detailed = fal
       const verbs = (tokens[i + 1] === 'need' || tokens[i + 1] === 'needs') && tokens[i + 2] === 'to' ? tokens.slice(i + 3, i + 4) : next;
       // "we have to decide" is an obligation, not something we have.
       const obliged = /^(?:have|has|got)$/.test(tokens[i + 1] ?? '') && tokens[i + 2] === 'to';
-      if (WE.has(t) && !MODALS.test(tokens[i - 1] ?? '') && !obliged && verbs.some((n) => weVerbs.test(n)) && !bareHave(tokens, i)) return true;
+      if (isWe(tokens, i) && !MODALS.test(tokens[i - 1] ?? '') && !obliged && verbs.some((n) => weVerbs.test(n)) && !bareHave(tokens, i)) return true;
       // "our app" names a workload; with `detailed`, only "our app runs / is / needs ..." describes it.
       // ...but "our infrastructure board" is people.
       if (POSSESSIVE.has(t) && tokens.slice(i + 1, i + 4).some((n, k) => things.test(n) && !ORG_NOUNS.test(tokens[i + 2 + k] ?? ''))) {
@@ -778,8 +818,9 @@ function describesOwnWorkload(tokens: string[], concrete = false, detailed = fal
       ((tokens[i + 1] === 'am' || tokens[i + 1] === 'are') && MUSING.has(tokens[i + 2] ?? '')) ||
       // "that I do not get with vms": a negated verb describes nothing.
       (tokens[i + 1] === 'do' && tokens[i + 2] === 'not');
-    if (WE.has(t) && next.some((n) => WE_VERBS.test(n)) && !MODALS.test(tokens[i - 1] ?? '') && !bareHave(tokens, i) && !musing) return true;
-    if (t === 'were' || t === 'weve') return true;
+    if (isWe(tokens, i) && next.some((n) => WE_VERBS.test(n)) && !MODALS.test(tokens[i - 1] ?? '') && !bareHave(tokens, i) && !musing) return true;
+    // "we're" / "we've" (not "they were built on").
+    if ((t === 'were' || t === 'weve') && isWe(tokens, i)) return true;
     // "it's a trading system, needs ...", "this is an internal app with ...".
     const articleAt = (t === 'it' || t === 'this') && tokens[i + 1] === 'is' ? i + 2 : t === 'its' ? i + 1 : -1;
     if (articleAt > 0 && ARTICLES.has(tokens[articleAt] ?? '') && tokens.slice(articleAt + 1, articleAt + 4).some((n) => MY_THINGS.test(n))) return true;
@@ -802,14 +843,14 @@ const JOINERS = new Set(['and', 'or', 'vs', 'versus', 'than', 'between', 'to', '
 /** A topic's own name: "is a shared kernel a security hole" asks about security, whatever else it mentions first. */
 const TOPIC_NAMES: Partial<Record<Topic, RegExp>> = {
   security: /^(?:security|secure|securely|insecure)$/,
-  resource_efficiency: /^(?:overhead|efficiency|efficient|efficiently|footprint|density|utili[sz]ation)$/,
+  resource_efficiency: /^(?:overhead|efficiency|efficient|efficiently|footprint|density|utili[sz]ation|memory|ram)$/,
   isolation: /^(?:isolation|isolated|isolate)$/,
   scaling: /^(?:scaling|scalability|scalable|autoscaling)$/,
   portability: /^(?:portability|portable)$/,
   orchestration: /^(?:orchestration|orchestrate|orchestrator)$/,
   compatibility: /^(?:compatibility|compatible)$/,
   snapshots: /^(?:snapshots?|backups?|migrate|migration|migrating)$/,
-  maintenance: /^(?:maintenance|maintaining|patching)$/,
+  maintenance: /^(?:maintenance|maintaining|patching|upkeep)$/,
 };
 
 function preferNamedTopic(tokens: string[], g: GazetteerResult): GazetteerResult {
@@ -969,11 +1010,17 @@ function dropAddress(tokens: string[]): string[] {
 const ASKING = new Set('what how which why where when who can could should would is are do does help explain tell show'.split(' '));
 
 /** Openings that thank or greet whatever follows ("thank you for ...", "good day to you", "dear vmk, hello"). */
-const THANKS_OPENERS = [['thank'], ['thanks'], ['thx'], ['ty'], ['many', 'thanks'], ['much', 'appreciated'], ['appreciated'], ['appreciate', 'it'], ['cheers', 'for']];
+const THANKS_OPENERS = [['thank'], ['thanks'], ['thx'], ['ty'], ['many', 'thanks'], ['much', 'appreciated'], ['appreciated'], ['appreciate', 'it'], ['cheers', 'for'], ['much', 'obliged'], ['obliged'], ['merci'], ['gracias'], ['danke']];
 const GREETING_OPENERS = [['hi'], ['hello'], ['hey'], ['greetings'], ['good', 'morning'], ['good', 'afternoon'], ['good', 'evening'], ['good', 'day'], ['howdy']];
 
+const PRAISE = new Set('great nice awesome perfect cool super brilliant excellent helpful answer reply stuff ok okay wow'.split(' '));
+
 function socialOpening(tokens: string[]): 'thanks' | 'greeting' | null {
-  const words = tokens.filter((t) => t !== 'dear' && t !== 'vmk' && t !== 'kindly');
+  const all = tokens.filter((t) => t !== 'dear' && t !== 'vmk' && t !== 'kindly');
+  // "great answer, thanks a bunch": praise before the thanks.
+  let from = 0;
+  while (from < all.length - 1 && PRAISE.has(all[from] as string)) from++;
+  const words = all.slice(from);
   const opens = (list: string[][]): boolean => list.some((o) => o.every((w, k) => words[k] === w));
   if (opens(THANKS_OPENERS)) return 'thanks';
   if (opens(GREETING_OPENERS)) return 'greeting';

@@ -124,7 +124,8 @@ export function createTypoCorrector(
     if (best === word && word.length >= LONG_TYPO_LENGTH) {
       let bestDist = 3;
       for (const k of longKeywords) {
-        if (k[0] !== word[0]) continue;
+        // Two edits, but not two letters more or fewer ("attached" is not "attack").
+        if (k[0] !== word[0] || Math.abs(k.length - word.length) > 1) continue;
         const d = boundedDistance(word, k, 2);
         if (d < bestDist) {
           bestDist = d;
