@@ -287,6 +287,36 @@ describe.each([
     floors: { intent: 0.97, topic: 0.97, oos: 0.93, rejected: 0.01 },
     coincided: ['<at>vmk</at> Good morning!', '<at>vmk</at> thanks a lot', 'Tell me a joke'],
   },
+  {
+    file: 'holdout21.jsonl',
+    what: 'acceptance as specified, a platform engineer in #infra-help',
+    lines: 200,
+    floors: { intent: 0.98, topic: 0.97, oos: 0.97, rejected: 0.01 },
+    coincided: [
+      'kubernetes vs virtual machines 🥊',
+      'how do I use this bot',
+      'what are you for',
+      'wat do u do',
+      'Thank you so much',
+      '<@U04VMK> thanks mate',
+      'perfect, thank u',
+      'tell me a joke 😂',
+    ],
+  },
+  {
+    file: 'holdout22.jsonl',
+    what: 'edge cases from a developer advocate',
+    lines: 200,
+    floors: { intent: 0.98, topic: 0.97, oos: 0.97, rejected: 0.01 },
+    coincided: ['how do i use this bot', 'thx a lot', '<@U0VMK> thank u!!', 'tell me a joke 😂'],
+  },
+  {
+    file: 'holdout23.jsonl',
+    what: 'non-infrastructure and enterprise users',
+    lines: 150,
+    floors: { intent: 0.97, topic: 0.95, oos: 0.97, rejected: 0.01 },
+    coincided: ['thanks a lot!'],
+  },
 ])('held-out set $file ($what; never trained on)', ({ file, lines: count, floors, coincided }) => {
   const lines = readJsonl(readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8'));
   const report = evaluate(nlu, lines);

@@ -96,7 +96,7 @@ const OPS_WORDS = new Set(
   statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
   crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport rbac
   certification certified exam salary salaries tutorial course
-  sizing helpdesk troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize drain cordon uncordon
+  sizing helpdesk ansible playbook playbooks vpn wifi camera disconnecting disconnects troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize drain cordon uncordon
   career careers resume interview interviews courses bootcamp udemy youtube
   monitoring observability logging alerting prometheus grafana datadog splunk`
     .split(/\s+/)
@@ -114,7 +114,7 @@ const PRODUCT_TERMS = new Set(
 /** Objects and tools of Kubernetes itself: questions about them are about operating it. */
 const K8S_OBJECTS = new Set(
   `kubectl kubeadm helm statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress
-  namespace namespaces crd crds pvc pvcs persistentvolume nodeport rbac kubeconfig kubelet etcd cni kustomize calico cilium flannel egress`
+  namespace namespaces crd crds pvc pvcs persistentvolume nodeport rbac kubeconfig kubelet etcd cni kustomize calico cilium flannel egress coredns`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -138,10 +138,12 @@ function asksSizing(tokens: string[]): boolean {
   const rest = tokens.slice(at + 2, at + 9);
   if (rest.some((t) => /^(?:ram|memory|cpu|cpus|vcpu|vcpus|cores?|disk|storage|gb|heap)$/.test(t)) && rest.some((t) => /^(?:give|allocate|assign|reserve|provision|set|request|size)$/.test(t))) return true;
   // "how many worker nodes for 2k rps": machines counted against a load.
-  const counted = rest.findIndex((t) => /^(?:nodes?|servers?|vms?|instances?|replicas?|machines?|hosts?)$/.test(t));
+  const counted = rest.findIndex((t) => /^(?:nodes?|servers?|vms?|instances?|replicas?|machines?|hosts?|pods?|containers?)$/.test(t));
   if (counted < 0) return false;
   const forAt = rest.indexOf('for', counted + 1);
-  return forAt > counted && forAt <= counted + 4 && /^\d/.test(rest[forAt + 1] ?? '');
+  if (forAt > counted && forAt <= counted + 4 && /^\d/.test(rest[forAt + 1] ?? '')) return true;
+  // "how many replicas should coredns have", "how many worker nodes do i need to serve 5000 rps".
+  return tokens[at + 1] === 'many' && counted <= 1 && rest.slice(counted + 1, counted + 5).some((t) => t === 'should' || t === 'need');
 }
 
 /** Fault words that make a tool question only when a platform or topic is named ("vm stuck at boot", not "I'm stuck"). */
@@ -161,7 +163,7 @@ const GUIDANCE_CUES = new Set(
   `when whenever choose choosing choice chose pick picking decide deciding decision rule rules thumb general generally
   typically usually normally belong belongs suit suited suits fit fits favour favor case cases scenario scenarios situation
   situations criteria factors guideline guidelines go adopt stay move migrate prefer preferred recommend recommended
-  worth overkill guidance heuristic heuristics principles advice signs`
+  worth overkill guidance heuristic heuristics principles advice signs recommendation recommendations`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -364,7 +366,7 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
 
   function decide(text: string, context: Context, trace: Explanation): Classification {
       const { tokens, g: found } = analyse(typeof text === 'string' ? text : '');
-      const g = preferNamedTopic(tokens, found);
+      const g = preferNamedTopic(tokens, containerOrchestration(tokens, found));
       trace.tokens = tokens;
       trace.slotted = g.slotted;
       const base = { text: typeof text === 'string' ? text : '', topics: g.topics } as const;
@@ -518,8 +520,8 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
           !(g.topics.length === 0 && g.matches.every((m) => m.entity.kind === 'platform' && AMBIGUOUS_PLATFORM_WORDS.has(tokens.slice(m.start, m.end).join(' ')))));
       const veto = (intent: IntentId, score: number): boolean => {
         if (intent === 'help' || intent === 'greeting' || intent === 'thanks') {
-          // Small talk that names a platform or topic is really a question ("help with kubernetes").
-          if (hasEntity) return true;
+          // Small talk that names a platform or topic, or asks how to choose, is really a question ("help with kubernetes").
+          if (hasEntity || choosingCue(g.slotted)) return true;
           // Small talk and help use familiar words; "who are you voting for" does not. A short
           // message that opens with the word itself ("thanks a bunch", "hey y'all") stands.
           return unknown.length > 0 && score < 0.75 && !(tokens.length <= 3 && SOCIAL_OPENERS.has(tokens[0] as string));
@@ -552,7 +554,7 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         if (
           intent === 'start_advice' &&
           g.topics.length > 0 &&
-          !(tokens.some((t) => FIRST_PERSON.has(t)) && tokens.some((t, i) => DECIDING.has(t) && !(tokens[i - 2] === 'if' && WE.has(tokens[i - 1] ?? ''))))
+          !(tokens.some((t) => FIRST_PERSON.has(t)) && tokens.some((t, i) => DECIDING.has(t) && !(/^(?:if|can|could)$/.test(tokens[i - 2] ?? '') && WE.has(tokens[i - 1] ?? ''))))
         ) {
           return true;
         }
@@ -591,12 +593,16 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         const nearTie = inScope?.intent === 'ask_topic' && g.topics.length > 0 && unknown.length === 0 && inScope.score >= 0.8 * confidence;
         // A topic named in words vmk knows, and the scorer's own preference a domain reading that was set aside for
         // want of its cues ("mixing freebsd, windows and linux on one server, doable?" is no review): a topic question.
+        const topicReading = ranking.find((r) => r.intent === 'ask_topic');
         const domainFirst =
-          inScope?.intent === 'ask_topic' && g.topics.some((t) => g.matches.some((m) => m.entity.kind === 'topic' && m.entity.value === t && !m.generic)) &&
-          DOMAIN.has(scored.ranking[0]?.intent ?? 'out_of_scope') && unknownShare <= 0.5;
+          topicReading !== undefined &&
+          g.topics.some((t) => g.matches.some((m) => m.entity.kind === 'topic' && m.entity.value === t && !m.generic)) &&
+          DOMAIN.has(scored.ranking[0]?.intent ?? 'out_of_scope') &&
+          unknownShare <= 0.5;
         if (!(inScope && ((distinctPlatforms.size > 1 && g.topics.length > 0) || nearTie || domainFirst))) return result('out_of_scope', Math.min(0.95, confidence));
-        intent = inScope.intent;
-        confidence = domainFirst ? Math.max(inScope.score, THRESHOLDS.accept) : inScope.score;
+        const chosen = domainFirst && !nearTie ? (topicReading as { intent: IntentId; score: number }) : inScope;
+        intent = chosen.intent;
+        confidence = domainFirst ? Math.max(chosen.score, THRESHOLDS.accept) : chosen.score;
       }
       const familiar =
         (scored.nearestIntent === intent && scored.nearest >= THRESHOLDS.familiar) ||
@@ -779,7 +785,8 @@ function describesOwnWorkload(tokens: string[], concrete = false, detailed = fal
     // "review", "our setup" (not "a vm setup").
     // "here is our stack" (not "junior dev here").
     if (DESCRIBE.test(t) && (!OWNED.test(t) || OWNERS.has(tokens[i - 1] ?? '')) && (t !== 'here' || (/^(?:is|are|s)$/.test(tokens[i + 1] ?? '') && /^(?:our|my|the|what|a|an|how|some)$/.test(tokens[i + 2] ?? '')))) return true;
-    if (t === 'workload' && !GENERIC_DETERMINERS.has(tokens[i - 1] ?? '')) return true;
+    // "a containerized workload" is any workload too.
+    if (t === 'workload' && !GENERIC_DETERMINERS.has(tokens[i - 1] ?? '') && !GENERIC_DETERMINERS.has(tokens[i - 2] ?? '')) return true;
     // "legacy billing system on rhel 6 that needs ...": a workload described in the third person.
     if (i <= 3 && MY_THINGS.test(t) && !PEOPLE.test(t) && !QUESTION_OPENERS.has(tokens[0] ?? '') && !MODALS.test(tokens[0] ?? '') && !GENERIC_DETERMINERS.has(tokens[0] ?? '')) {
       const after = tokens[i + 1] ?? '';
@@ -840,11 +847,23 @@ function describesOwnWorkload(tokens: string[], concrete = false, detailed = fal
 
 const JOINERS = new Set(['and', 'or', 'vs', 'versus', 'than', 'between', 'to', 'with']);
 
+/**
+ * "hypervisors versus container orchestration": set against VMs, "container orchestration" names the
+ * Kubernetes side, not the orchestration topic ("what does container orchestration mean" keeps the topic).
+ */
+function containerOrchestration(tokens: string[], g: GazetteerResult): GazetteerResult {
+  if (!g.platforms.includes('vm') || !g.topics.includes('orchestration')) return g;
+  const own = g.matches.filter((m) => m.entity.kind === 'topic' && m.entity.value === 'orchestration');
+  const named = own.filter((m) => /^containers?$/.test(tokens[m.start - 1] ?? '') && /^orchestrat/.test(tokens[m.start] ?? ''));
+  if (named.length === 0 || named.length !== own.length) return g;
+  return { ...g, topics: g.topics.filter((t) => t !== 'orchestration'), slotted: g.slotted };
+}
+
 /** A topic's own name: "is a shared kernel a security hole" asks about security, whatever else it mentions first. */
 const TOPIC_NAMES: Partial<Record<Topic, RegExp>> = {
   security: /^(?:security|secure|securely|insecure)$/,
   resource_efficiency: /^(?:overhead|efficiency|efficient|efficiently|footprint|density|utili[sz]ation|memory|ram)$/,
-  isolation: /^(?:isolation|isolated|isolate)$/,
+  isolation: /^(?:isolation|isolated|isolate|segregation|separation|separates)$/,
   scaling: /^(?:scaling|scalability|scalable|autoscaling)$/,
   portability: /^(?:portability|portable)$/,
   orchestration: /^(?:orchestration|orchestrate|orchestrator)$/,
