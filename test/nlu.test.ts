@@ -317,6 +317,27 @@ describe.each([
     floors: { intent: 0.97, topic: 0.95, oos: 0.97, rejected: 0.01 },
     coincided: ['thanks a lot!'],
   },
+  {
+    file: 'holdout24.jsonl',
+    what: 'acceptance as specified, developers and SREs at a fintech',
+    lines: 200,
+    floors: { intent: 0.98, topic: 0.97, oos: 0.97, rejected: 0.01 },
+    coincided: ['does k8s support rolling updates', 'how do I use this bot', '<at>vmk</at> thanks a lot'],
+  },
+  {
+    file: 'holdout25.jsonl',
+    what: 'research computing and a games studio',
+    lines: 200,
+    floors: { intent: 0.98, topic: 0.97, oos: 0.95, rejected: 0.01 },
+    coincided: ['what is kubernetes', '<at>vmk</at> give me an overview of kube', '<@U0VMK01> thank u!!', 'tell me a joke'],
+  },
+  {
+    file: 'holdout26.jsonl',
+    what: 'less technical and formal users',
+    lines: 150,
+    floors: { intent: 0.98, topic: 0.97, oos: 0.97, rejected: 0.01 },
+    coincided: ['tell me a joke'],
+  },
 ])('held-out set $file ($what; never trained on)', ({ file, lines: count, floors, coincided }) => {
   const lines = readJsonl(readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8'));
   const report = evaluate(nlu, lines);

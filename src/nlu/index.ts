@@ -96,7 +96,7 @@ const OPS_WORDS = new Set(
   statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
   crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport rbac
   certification certified exam salary salaries tutorial course
-  sizing helpdesk ansible playbook playbooks vpn wifi camera disconnecting disconnects troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize drain cordon uncordon
+  sizing pcpu helpdesk ansible playbook playbooks vpn wifi camera disconnecting disconnects troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize drain cordon uncordon
   career careers resume interview interviews courses bootcamp udemy youtube
   monitoring observability logging alerting prometheus grafana datadog splunk`
     .split(/\s+/)
@@ -133,10 +133,12 @@ function asksErrand(tokens: string[]): boolean {
 
 /** "how much RAM should I give ...", "how many vCPUs to allocate": sizing a machine. */
 function asksSizing(tokens: string[]): boolean {
+  // "how big should the jvm heap be": sizing too.
+  if (tokens.some((t, i) => t === 'how' && /^(?:big|large)$/.test(tokens[i + 1] ?? '') && tokens.slice(i + 2, i + 4).includes('should'))) return true;
   const at = tokens.findIndex((t, i) => t === 'how' && (tokens[i + 1] === 'much' || tokens[i + 1] === 'many'));
   if (at < 0) return false;
   const rest = tokens.slice(at + 2, at + 9);
-  if (rest.some((t) => /^(?:ram|memory|cpu|cpus|vcpu|vcpus|cores?|disk|storage|gb|heap)$/.test(t)) && rest.some((t) => /^(?:give|allocate|assign|reserve|provision|set|request|size)$/.test(t))) return true;
+  if (rest.some((t) => /^(?:ram|memory|cpu|cpus|vcpu|vcpus|cores?|disk|storage|gb|heap)$/.test(t)) && rest.some((t) => /^(?:give|allocate|assign|reserve|provision|set|request|size|buy)$/.test(t))) return true;
   // "how many worker nodes for 2k rps": machines counted against a load.
   const counted = rest.findIndex((t) => /^(?:nodes?|servers?|vms?|instances?|replicas?|machines?|hosts?|pods?|containers?)$/.test(t));
   if (counted < 0) return false;
@@ -234,6 +236,8 @@ function comparesSameSide(tokens: string[], g: GazetteerResult): boolean {
     const last = between[between.length - 1];
     // "compared to", or moving from one vendor to another ("migrate vmware vms over to proxmox").
     const moving = tokens.slice(Math.max(0, a.start - 3), a.start).some((t) => /^(?:migrate|migrating|move|moving|switch|switching|convert)$/.test(t));
+    // "move between our on-prem cluster and gke": one workload moving, not two vendors compared.
+    if (tokens.slice(Math.max(0, a.start - 4), a.start).includes('between')) continue;
     const joined = last === 'to' ? between[between.length - 2] === 'compared' || moving : last !== undefined && VENDOR_JOINERS.has(last);
     if (between.length >= 1 && between.length <= 3 && joined) {
       const left = tokens.slice(a.start, a.end).join(' ');
@@ -713,15 +717,19 @@ const WE_RUN_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|p
 /** The workload itself after "our"/"my" (not its people: "our team", "our admins"). */
 const WORKLOAD_THINGS = /^(?:apps?|applications?|services?|workloads?|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|data|traffic|jobs?|pipelines?|estate|ci|builds?|servers?|vms?|fleet|clusters?|environments?|deployments?|releases?)$/;
 /** Asking for a verdict on one's own case ("what do you recommend", "where should we run it"). */
-const VERDICT_WORDS = new Set(['recommend', 'recommendation', 'verdict', 'review', 'suggest', 'suggestion', 'fit', 'suits', 'decide', 'pick', 'choose', 'keep', 'stay', 'leave', 'stick']);
+const VERDICT_WORDS = new Set(['recommend', 'recommendation', 'verdict', 'review', 'suggest', 'suggestion', 'fit', 'suits', 'decide', 'pick', 'choose', 'keep', 'stay', 'leave', 'stick', 'sensible']);
 function asksVerdict(tokens: string[]): boolean {
   return tokens.some(
     (t, i) =>
       // "keep it as is", "stay there", "leave it" (not "keep saying").
-      (VERDICT_WORDS.has(t) && (!KEEP_WORDS.has(t) || /^(?:it|them|as|there|on|where|put|with)$/.test(tokens[i + 1] ?? ''))) ||
+      (VERDICT_WORDS.has(t) &&
+        (!KEEP_WORDS.has(t) || /^(?:it|them|as|there|on|where|put|with)$/.test(tokens[i + 1] ?? '')) &&
+        // "a good fit for us" (not "fit more apps on one server").
+        (t !== 'fit' || /^(?:good|best|right|better|a|the)$/.test(tokens[i - 1] ?? '') || tokens[i + 1] === 'for')) ||
       (t === 'should' && WE.has(tokens[i + 1] ?? '')) ||
-      // "vms, k8s or both?"
+      // "vms, k8s or both?", "does a hybrid setup make sense for us?"
       (t === 'both' && tokens[i - 1] === 'or') ||
+      (t === 'sense' && /^(?:make|makes)$/.test(tokens[i - 1] ?? '') && tokens[i + 1] === 'for' && /^(?:us|me|it|them)$/.test(tokens[i + 2] ?? '')) ||
       (t === 'where' && ['should', 'do', 'to', 'would'].includes(tokens[i + 1] ?? '')),
   );
 }
@@ -797,6 +805,17 @@ function describesOwnWorkload(tokens: string[], concrete = false, detailed = fal
         return true;
       }
     }
+    // "ledger service: stateful, needs daily snapshots ... what would you recommend": a thing described, then a verdict asked.
+    if (
+      i <= 6 &&
+      (MY_THINGS.test(t) || STACK_WORDS.has(t) || /^(?:server|farm|estate|tool)$/.test(t)) &&
+      !PEOPLE.test(t) &&
+      !GENERIC_DETERMINERS.has(tokens[i - 1] ?? '') &&
+      asksVerdict(tokens)
+    ) {
+      const rest = tokens.slice(i + 1);
+      if (/^(?:legacy|old|internal|existing|current)$/.test(tokens[i - 1] ?? '') || rest.some((n) => STACK_WORDS.has(n) || CLAUSE_VERBS.test(n) || /^\d/.test(n))) return true;
+    }
     if (concrete) {
       // "we're a fintech with ...": who the sender is, when more than bare words of deciding follow.
       if (!detailed && t === 'were' && ARTICLES.has(tokens[i + 1] ?? '')) return true;
@@ -837,7 +856,8 @@ function describesOwnWorkload(tokens: string[], concrete = false, detailed = fal
       // "our game servers need ...": a possessive and then a verb describe something.
       if (tokens.slice(i + 2, i + 6).some((n) => CLAUSE_VERBS.test(n))) return true;
       // "what happens to my app if ...", "where should our service run": a question about it, not a description.
-      if (nounAt >= 0 && !MODALS.test(tokens[0] ?? '') && !QUESTION_OPENERS.has(tokens[0] ?? '')) return true;
+      // ("which should my team go with" names people, not a workload.)
+      if (nounAt >= 0 && !PEOPLE.test(tokens[i + 1 + nounAt] ?? '') && !MODALS.test(tokens[0] ?? '') && !QUESTION_OPENERS.has(tokens[0] ?? '')) return true;
     }
     if (/^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
     if (/^\d+(?:gb|tb|k|m|x|rps)$/.test(t)) return true;
