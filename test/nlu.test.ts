@@ -338,6 +338,38 @@ describe.each([
     floors: { intent: 0.98, topic: 0.97, oos: 0.97, rejected: 0.01 },
     coincided: ['tell me a joke'],
   },
+  // The last three were scored on the code as committed; their floors sit just under that first run.
+  {
+    file: 'holdout27.jsonl',
+    what: 'acceptance as specified, an e-commerce company mid-migration',
+    lines: 200,
+    floors: { intent: 0.96, topic: 0.95, oos: 0.95, rejected: 0.01 },
+    coincided: [
+      'what is kubernetes',
+      '<@U0VMK01> compare vms and k8s',
+      'what sets kubernetes apart from VMs',
+      'how do I use this bot',
+      'what are you for',
+      'hello there <@U0VMK01>',
+      'thanks a lot!',
+      'much appreciated <@U0VMK01>',
+      'tell me a joke 😂',
+    ],
+  },
+  {
+    file: 'holdout28.jsonl',
+    what: 'telecom, IoT and healthcare IT',
+    lines: 200,
+    floors: { intent: 0.97, topic: 0.97, oos: 0.95, rejected: 0.01 },
+    coincided: ['what is kubernetes', 'when is kube overkill tbh', 'what r u for', '<@U0VMK> thanks mate', 'perfect, thank you', 'tell me a joke'],
+  },
+  {
+    file: 'holdout29.jsonl',
+    what: 'non-infrastructure staff, students, non-native Teams users',
+    lines: 150,
+    floors: { intent: 0.95, topic: 0.95, oos: 0.85, rejected: 0.01 },
+    coincided: ['how do i use this bot', 'Tell me a joke', '<at>vmk</at> Good morning'],
+  },
 ])('held-out set $file ($what; never trained on)', ({ file, lines: count, floors, coincided }) => {
   const lines = readJsonl(readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8'));
   const report = evaluate(nlu, lines);
