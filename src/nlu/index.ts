@@ -87,34 +87,35 @@ const FOLLOW_UP = new Set(
     .filter(Boolean),
 );
 
-/** Operating a specific tool, fixing errors, prices: not covered by the article. */
-const OPS_WORDS = new Set(
-  `kubectl kubeadm helm chart charts install installing installed installation
+/** Kubernetes' own objects and tools: operating Kubernetes (OPS_WORDS and K8S_OBJECTS both hold them). */
+const K8S_TOOLING = `kubectl kubeadm helm statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress
+  namespace namespaces crd crds pvc pvcs persistentvolume nodeport rbac kubeconfig kubelet etcd cni kustomize`
+  .split(/\s+/)
+  .filter(Boolean);
+
+/** Objects and tools of Kubernetes itself, networking add-ons included: questions about them are about operating it. */
+const K8S_OBJECTS = new Set([...K8S_TOOLING, 'calico', 'cilium', 'flannel', 'egress', 'coredns']);
+
+/** Operating a specific tool (Kubernetes' own objects included), fixing errors, prices: not covered by the article. */
+const OPS_WORDS = new Set([
+  ...`chart charts install installing installed installation
   error errors exception crashloopbackoff imagepullbackoff oomkilled stacktrace traceback
   price prices pricing priced invoice license licence licenses licences licensing licenced licensed quota overcommit overcommitment
-  dockerfile dockerfiles compose yaml yml manifest manifests terraform datastore datastores nfs smb iscsi ssh syntax kubeconfig kubelet etcd cni
-  statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress namespace namespaces
-  crd crds pvc pvcs persistentvolume readiness liveness probe probes nodeport rbac
+  dockerfile dockerfiles compose yaml yml manifest manifests terraform datastore datastores nfs smb iscsi ssh syntax
+  readiness liveness probe probes
   certification certified exam salary salaries tutorial course
-  sizing pcpu helpdesk ansible playbook playbooks vpn wifi camera disconnecting disconnects troubleshoot troubleshooting debug debugging reboot rebooting operator operators kustomize drain cordon uncordon
+  sizing pcpu helpdesk ansible playbook playbooks vpn wifi camera disconnecting disconnects troubleshoot troubleshooting debug debugging reboot rebooting operator operators drain cordon uncordon
   career careers resume interview interviews courses bootcamp udemy youtube
   monitoring observability logging alerting prometheus grafana datadog splunk`
     .split(/\s+/)
     .filter(Boolean),
-);
+  ...K8S_TOOLING,
+]);
 
 /** A vendor product's price, tiers, editions and limits. */
 const PRODUCT_TERMS = new Set(
   `cost costs price bill billing charge charges charged fee fees cheaper cheapest expensive free paid subscription monthly
   max maximum limit limits included edition editions sku tier tiers reserved buy sla fedramp authorized`
-    .split(/\s+/)
-    .filter(Boolean),
-);
-
-/** Objects and tools of Kubernetes itself: questions about them are about operating it. */
-const K8S_OBJECTS = new Set(
-  `kubectl kubeadm helm statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress
-  namespace namespaces crd crds pvc pvcs persistentvolume nodeport rbac kubeconfig kubelet etcd cni kustomize calico cilium flannel egress coredns`
     .split(/\s+/)
     .filter(Boolean),
 );
@@ -152,7 +153,7 @@ function asksSizing(tokens: string[]): boolean {
 const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive responding unreachable timeout timeouts refused connectivity dns command cli flag flags psod screen'.split(' '));
 
 /** Every word a rule looks for (added to the typo fixer's vocabulary). */
-const RULE_WORDS = (): string[] => [...OPS_WORDS, ...FAULT_WORDS, ...K8S_OBJECTS, ...PRODUCT_TERMS];
+const RULE_WORDS = [...OPS_WORDS, ...FAULT_WORDS, ...K8S_OBJECTS, ...PRODUCT_TERMS];
 
 /** Words that make a sentence a comparison (which keeps OPS_WORDS from rejecting it). */
 const COMPARE_WORDS = new Set(
@@ -192,13 +193,14 @@ function choosingCue(tokens: string[]): boolean {
 function ownDecision(tokens: string[]): boolean {
   // "gotta pick between k8s and vms, where do i start".
   const whereToStart = tokens.some((t, i) => t === 'where' && /^(?:do|should|can)$/.test(tokens[i + 1] ?? '') && WE.has(tokens[i + 2] ?? '') && /^(?:start|begin)$/.test(tokens[i + 3] ?? ''));
-  if (whereToStart && tokens.some((t) => /^(?:pick|choose|decide|choosing|deciding|picking|between)$/.test(t))) return true;
+  if (whereToStart && tokens.some((t) => DECIDE_VERB.test(t) || t === 'between')) return true;
   return tokens.some((t, i) => {
     if (t !== 'i' && t !== 'we') return false;
     const next = tokens.slice(i + 1, i + 5);
-    return next.some((n) => OBLIGED.has(n)) && tokens.slice(i + 1, i + 8).some((n) => /^(?:pick|choose|decide|choosing|deciding|picking|decision)$/.test(n));
+    return next.some((n) => OBLIGED.has(n)) && tokens.slice(i + 1, i + 8).some((n) => DECIDE_VERB.test(n) || n === 'decision');
   });
 }
+const DECIDE_VERB = /^(?:pick|choose|decide|choosing|deciding|picking)$/;
 const OBLIGED = new Set(['have', 'need', 'must', 'got', 'trying', 'am', 'are']);
 
 const MOVES = new Set(['move', 'migrate', 'go', 'stay', 'adopt']);
@@ -315,7 +317,7 @@ export function trainNluModel(knowledge: NluKnowledge): NluModel {
   for (const f of tokenized) for (const ex of f.examples) for (const w of ex) frequency.set(w, (frequency.get(w) ?? 0) + 1);
   for (const w of gazetteer.words) frequency.set(w, (frequency.get(w) ?? 0) + 3);
   // The words the rules look for are vocabulary too, so a typo fix never turns one into another ("charge" is not "change").
-  for (const w of [...RULE_WORDS(), ...knowledge.lexicon.foreign.flatMap(tokenize)]) if (!frequency.has(w)) frequency.set(w, 1);
+  for (const w of [...RULE_WORDS, ...knowledge.lexicon.foreign.flatMap(tokenize)]) if (!frequency.has(w)) frequency.set(w, 1);
   const knownStems = new Set([...frequency.keys()].map(stem));
   const typos = createTypoCorrector(frequency, (w) => knownStems.has(stem(w)), gazetteer.words);
 
@@ -401,7 +403,9 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       // "proxmox backup server keeps failing": a tool that keeps failing is an operations problem.
       const keepsFailing = tokens.some((t, i) => t === 'failing' && /^(?:keeps|keep|kept|still)$/.test(tokens[i - 1] ?? ''));
       // ("We run Java on Windows 2012 with a license-locked Oracle DB, should we move it?" is a review.)
-      const review = describesOwnWorkload(tokens, true) && asksVerdict(tokens);
+      const concreteWorkload = describesOwnWorkload(tokens, true);
+      const verdictAsked = asksVerdict(tokens);
+      const review = concreteWorkload && verdictAsked;
       const fault = (t: string, i: number): boolean => hasEntity && FAULT_WORDS.has(t) && !(t === 'stuck' && tokens[i + 1] === 'with');
       if (!comparing && !review && (keepsFailing || tokens.some((t, i) => OPS_WORDS.has(t) || fault(t, i)))) {
         trace.decidedBy = 'tool-question';
@@ -459,7 +463,7 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
 
       // 2d'. A product the article does not cover ("lambda cold starts", "nomad instead of kubernetes"), unless
       // the message weighs VMs against Kubernetes.
-      if (distinctPlatforms.size < 2 && namesForeign(tokens) && !describesOwnWorkload(tokens, true)) {
+      if (distinctPlatforms.size < 2 && namesForeign(tokens) && !concreteWorkload) {
         trace.decidedBy = 'tool-question';
         return result('out_of_scope', 0.8);
       }
@@ -518,14 +522,15 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       const contentTokens = tokens.filter((w) => !FUNCTION_WORDS.has(w) && !/^\d/.test(w));
       const unknownShare = contentTokens.length === 0 ? 0 : unknown.length / contentTokens.length;
       // "pods of whales", "a container ship": only everyday words that can name a platform, and no topic.
+      const choosing = choosingCue(g.slotted);
       const namesDomain =
         hasEntity &&
-        (choosingCue(g.slotted) ||
+        (choosing ||
           !(g.topics.length === 0 && g.matches.every((m) => m.entity.kind === 'platform' && AMBIGUOUS_PLATFORM_WORDS.has(tokens.slice(m.start, m.end).join(' ')))));
       const veto = (intent: IntentId, score: number): boolean => {
         if (intent === 'help' || intent === 'greeting' || intent === 'thanks') {
           // Small talk that names a platform or topic, or asks how to choose, is really a question ("help with kubernetes").
-          if (hasEntity || choosingCue(g.slotted)) return true;
+          if (hasEntity || choosing) return true;
           // Small talk and help use familiar words; "who are you voting for" does not. A short
           // message that opens with the word itself ("thanks a bunch", "hey y'all") stands.
           return unknown.length > 0 && score < 0.75 && !(tokens.length <= 3 && SOCIAL_OPENERS.has(tokens[0] as string));
@@ -538,19 +543,19 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
           if (!describesOwnWorkload(tokens)) return true;
           // "we're a startup and must choose between VMs and k8s": a decision to make, with nothing to review yet.
           if (ownDecision(tokens) && !describesOwnWorkload(tokens, true, true)) return true;
-          return g.topics.length > 0 && !describesOwnWorkload(tokens, true) && !asksVerdict(tokens);
+          return g.topics.length > 0 && !concreteWorkload && !verdictAsked;
         }
         // "docker vs podman": a comparison with something the article does not cover.
         if (intent === 'compare_overview' && distinctPlatforms.size < 2 && unknown.length > 0 && !hasTopicFreeCompareWord(tokens)) return true;
         // "how do people usually decide vm vs k8s": how to choose, not what differs.
-        if (intent === 'compare_overview' && choosingCue(g.slotted) && !hasTopicFreeCompareWord(tokens)) return true;
+        if (intent === 'compare_overview' && choosing && !hasTopicFreeCompareWord(tokens)) return true;
         // Rules of thumb are about choosing; "which offers stronger isolation" is a topic question.
         // "I have to pick between VMs and Kubernetes soon": one's own decision, not a rule of thumb.
         if (intent === 'ask_guidance' && ownDecision(tokens)) return true;
         // Generality alone ("is it generally hard to move VMs") does not make it one.
-        if (intent === 'ask_guidance' && g.topics.length > 0 && !choosingCue(g.slotted)) return true;
+        if (intent === 'ask_guidance' && g.topics.length > 0 && !choosing) return true;
         // "how do both compare in general": a comparison, unless it asks how to choose.
-        if (intent === 'ask_guidance' && g.topics.length === 0 && tokens.some((t) => COMPARE_WORDS.has(t) && t !== 'than' && t !== 'better') && !choosingCue(g.slotted)) return true;
+        if (intent === 'ask_guidance' && g.topics.length === 0 && tokens.some((t) => COMPARE_WORDS.has(t) && t !== 'than' && t !== 'better') && !choosing) return true;
         // Asking for help with one's own decision speaks of oneself; "which platform makes moving between clouds
         // less painful" names a topic and nobody's situation: a topic question.
         // Speaking of oneself is not enough either: "do we need extra tools to orchestrate VMs" asks about the subject.
@@ -584,7 +589,7 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
       let intent = first.intent;
       let confidence = first.score;
       // No topic, both platforms and a word of choosing ("heuristics for vm vs container"): a rule of thumb.
-      if (intent === 'ask_topic' && g.topics.length === 0 && distinctPlatforms.size > 1 && choosingCue(g.slotted) && !context.lastTopic) {
+      if (intent === 'ask_topic' && g.topics.length === 0 && distinctPlatforms.size > 1 && choosing && !context.lastTopic) {
         intent = 'ask_guidance';
         confidence = Math.max(confidence, THRESHOLDS.accept);
       }
@@ -612,7 +617,7 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
         (scored.nearestIntent === intent && scored.nearest >= THRESHOLDS.familiar) ||
         (distinctPlatforms.size > 1 && g.topics.length > 0) ||
         // Both platforms and a word of choosing ("the usual advice: databases on vms, apps on k8s?"): a rule of thumb.
-        (distinctPlatforms.size > 1 && intent === 'ask_guidance' && choosingCue(g.slotted));
+        (distinctPlatforms.size > 1 && intent === 'ask_guidance' && choosing);
       // A low score is rejected unless the message names a platform or topic
       // and has no word vmk does not know: then it stays, with its low
       // confidence, and the engine asks which of the top two was meant.
@@ -782,9 +787,10 @@ function bareHave(tokens: string[], i: number): boolean {
  */
 function describesOwnWorkload(tokens: string[], concrete = false, detailed = false): boolean {
   // "in general, which suits microservices and which suits monoliths": nobody's own system.
-  if (tokens.some((t) => GENERALITY.has(t)) && !tokens.some((t) => WE.has(t) || POSSESSIVE.has(t))) return false;
+  const firstPerson = tokens.some((t) => WE.has(t) || POSSESSIVE.has(t));
+  if (tokens.some((t) => GENERALITY.has(t)) && !firstPerson) return false;
   const stack = tokens.filter((t) => STACK_WORDS.has(t)).length;
-  if (stack >= 2 || (concrete && !detailed && stack >= 1 && tokens.some((t) => WE.has(t) || POSSESSIVE.has(t)))) return true;
+  if (stack >= 2 || (concrete && !detailed && stack >= 1 && firstPerson)) return true;
   const weVerbs = concrete ? WE_RUN_VERBS : WE_VERBS;
   const things = concrete ? WORKLOAD_THINGS : MY_THINGS;
   for (let i = 0; i < tokens.length; i++) {
@@ -831,8 +837,7 @@ function describesOwnWorkload(tokens: string[], concrete = false, detailed = fal
       }
       // Figures describe the sender's workload when the sender speaks of it ("we peak at 2k rps"), not in
       // a question about load in general ("when load goes 10x, which copes").
-      const own =
-        tokens.some((w) => WE.has(w) || POSSESSIVE.has(w) || STACK_WORDS.has(w)) || (tokens[0] === 'the' && MY_THINGS.test(tokens[1] ?? ''));
+      const own = firstPerson || stack > 0 || (tokens[0] === 'the' && MY_THINGS.test(tokens[1] ?? ''));
       // "20 users, runs on one vm: move it or leave it?": figures with a verdict asked for describe a workload too.
       if ((own || asksVerdict(tokens)) && !/^(?:19|20)\d\d$/.test(t) && /^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
       if (own && /^\d+(?:gb|tb|k|m|x|rps)$/.test(t)) return true;
@@ -876,7 +881,7 @@ function containerOrchestration(tokens: string[], g: GazetteerResult): Gazetteer
   const own = g.matches.filter((m) => m.entity.kind === 'topic' && m.entity.value === 'orchestration');
   const named = own.filter((m) => /^containers?$/.test(tokens[m.start - 1] ?? '') && /^orchestrat/.test(tokens[m.start] ?? ''));
   if (named.length === 0 || named.length !== own.length) return g;
-  return { ...g, topics: g.topics.filter((t) => t !== 'orchestration'), slotted: g.slotted };
+  return { ...g, topics: g.topics.filter((t) => t !== 'orchestration') };
 }
 
 /** A topic's own name: "is a shared kernel a security hole" asks about security, whatever else it mentions first. */
