@@ -1,6 +1,7 @@
 /** Language understanding in process: the classifier alone, over the dev set. */
 import { loadKnowledge } from '../src/knowledge/load.js';
-import { createNlu } from '../src/nlu/index.js';
+import { createNlu } from '../src/understanding/index.js';
+import { nluKnowledge } from '../src/understanding/corpus.js';
 import { devSetTexts } from './inputs.js';
 import { summariseNs, type LatencySummary } from './lib.js';
 
@@ -14,7 +15,7 @@ export interface NluResult extends LatencySummary {
 /** Classify latency over the dev set (warm), and single-threaded throughput. */
 export function benchNlu(opts: { warmPasses?: number; minSamples?: number; throughputMs?: number } = {}): NluResult {
   const { texts } = devSetTexts();
-  const nlu = createNlu(loadKnowledge());
+  const nlu = createNlu(nluKnowledge(loadKnowledge()));
   const warmPasses = opts.warmPasses ?? 5;
   for (let p = 0; p < warmPasses; p++) for (const t of texts) nlu.classify(t);
 

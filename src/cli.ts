@@ -12,7 +12,7 @@ Usage:
   vmk serve                     run the HTTP server (Slack, Teams, web playground)
   vmk chat                      chat in the terminal
   vmk ask "<text>"              one turn; prints the reply as plain text
-  vmk classify                  one utterance per line on stdin -> one JSON object per line
+  vmk classify [--explain]      one utterance per line on stdin -> one JSON object per line (--explain: policy row or top features)
   vmk eval [file.jsonl]         score the classifier on a labelled set (default: the dev set)
   vmk eval --workloads [file]   score the advisor's verdicts on labelled workloads
   vmk review [--json|--jsonl]   review a workload description read from stdin
@@ -70,14 +70,22 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'classify': {
-      const [{ loadKnowledge }, { createNlu }] = await Promise.all([import('./knowledge/load.js'), import('./nlu/index.js')]);
-      const nlu = createNlu(loadKnowledge());
+      const explain = args.includes('--explain');
+      const core = await memoryCore();
       const input = await readStdin();
       const lines: string[] = [];
       for (const text of input.split('\n')) {
         if (!text.trim()) continue;
-        const c = nlu.classify(text);
-        lines.push(JSON.stringify({ text, intent: c.intent, topic: c.topic, platform: c.platform, confidence: Number(c.confidence.toFixed(4)) }));
+        const { classification: c, explanation: e } = core.nlu.explain(text);
+        const row: Record<string, unknown> = { text, intent: c.intent, topic: c.topic, platform: c.platform, confidence: Number(c.confidence.toFixed(4)) };
+        if (explain) {
+          row.decidedBy = e.decidedBy;
+          if (e.topFeatures) row.topFeatures = e.topFeatures;
+          if (e.ranking) row.ranking = e.ranking;
+          if (e.topicRanking && c.topic) row.topicRanking = e.topicRanking;
+          row.signals = e.signals;
+        }
+        lines.push(JSON.stringify(row));
       }
       if (lines.length) out(lines.join('\n'));
       return 0;
@@ -95,15 +103,9 @@ async function main(argv: string[]): Promise<number> {
         out(advisorMod.formatWorkloadEval(advisorMod.evaluateWorkloads(advisor, lines)));
         return 0;
       }
-      const [{ loadKnowledge }, { createNlu }, { evaluate, formatEvalReport, readJsonl }, { PROJECT_ROOT }] = await Promise.all([
-        import('./knowledge/load.js'),
-        import('./nlu/index.js'),
-        import('./nlu/eval.js'),
-        import('./paths.js'),
-      ]);
+      const [core, { evaluate, formatEvalReport, readJsonl }, { PROJECT_ROOT }] = await Promise.all([memoryCore(), import('./understanding/eval.js'), import('./paths.js')]);
       const file = args[0] ?? `${PROJECT_ROOT}/test/data/dev.jsonl`;
-      const nlu = createNlu(loadKnowledge());
-      out(formatEvalReport(evaluate(nlu, readJsonl(readFileSync(file, 'utf8')))));
+      out(formatEvalReport(evaluate(core.nlu, readJsonl(readFileSync(file, 'utf8')))));
       return 0;
     }
     case 'review': {

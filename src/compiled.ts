@@ -6,7 +6,7 @@
  *
  * The file is used only when it was built from exactly the current sources:
  * it carries a SHA-256 over every knowledge/*.yaml file, the code that loads,
- * validates and trains (src/knowledge, src/nlu, src/advisor/catalog,
+ * validates and trains (src/knowledge, src/understanding, src/advisor/catalog,
  * src/types, this file) and the versions of natural, js-yaml and zod. Any
  * difference, a missing file or a file that does not parse, and start-up
  * loads, validates and trains from knowledge/ as it would without it.
@@ -19,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { catalogOf, loadCatalog, type AdvisorFile, type Catalog } from './advisor/catalog.js';
 import { loadKnowledge } from './knowledge/load.js';
 import type { Knowledge, TopicEntry } from './knowledge/schema.js';
-import { trainNluModel, type NluModel } from './nlu/index.js';
+import { trainNluModel, type NluModel } from './understanding/index.js';
+import { nluKnowledge } from './understanding/corpus.js';
 import { KNOWLEDGE_DIR, PROJECT_ROOT } from './paths.js';
 import type { Topic } from './types.js';
 
@@ -63,7 +64,7 @@ function codeFiles(): string[] {
   const here = dirname(self);
   const ext = extname(self);
   const tree = (sub: string) => listFiles(join(here, sub), [ext]).map((f) => join(here, sub, f));
-  return [self, join(here, `types${ext}`), join(here, 'advisor', `catalog${ext}`), ...tree('knowledge'), ...tree('nlu')];
+  return [self, join(here, `types${ext}`), join(here, 'advisor', `catalog${ext}`), ...tree('knowledge'), ...tree('understanding')];
 }
 
 const require = createRequire(import.meta.url);
@@ -72,7 +73,7 @@ const require = createRequire(import.meta.url);
 export function sourceHash(dir: string = KNOWLEDGE_DIR): string {
   const h = createHash('sha256');
   h.update(`format ${FORMAT}\n`);
-  for (const f of listFiles(dir, ['.yaml', '.yml'])) {
+  for (const f of listFiles(dir, ['.yaml', '.yml', '.jsonl'])) {
     h.update(`knowledge ${f}\n`);
     h.update(readFileSync(join(dir, f)));
   }
@@ -96,7 +97,7 @@ export function compileKnowledge(dir: string = KNOWLEDGE_DIR): string {
     hash,
     knowledge: { ...knowledge, topics: [...knowledge.topics] },
     advisor: catalog.file,
-    nlu: trainNluModel(knowledge),
+    nlu: trainNluModel(nluKnowledge(knowledge, dir)),
   };
   return JSON.stringify(file);
 }

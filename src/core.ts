@@ -3,16 +3,17 @@ import { createEngine, type Engine } from './engine.js';
 import { loadKnowledge } from './knowledge/load.js';
 import type { Knowledge } from './knowledge/schema.js';
 import { silentLogger, type Logger } from './logger.js';
-import { createNlu, createNluFromModel } from './nlu/index.js';
+import { createNlu, createNluFromModel } from './understanding/index.js';
+import { nluKnowledge } from './understanding/corpus.js';
 import { KNOWLEDGE_DIR } from './paths.js';
 import { COMPILED_KNOWLEDGE_FILE, readCompiledKnowledge } from './compiled.js';
-import type { Nlu } from './nlu/types.js';
+import type { NluEngine } from './understanding/index.js';
 import type { StateStore } from './store/types.js';
 import type { Advisor } from './advisor/types.js';
 
 export interface Core {
   knowledge: Knowledge;
-  nlu: Nlu;
+  nlu: NluEngine;
   advisor: Advisor;
   engine: Engine;
   store: StateStore;
@@ -41,7 +42,7 @@ export function buildEngineCore(opts: {
   const dir = opts.knowledgeDir ?? KNOWLEDGE_DIR;
   const read = opts.compiled === false ? null : readCompiledKnowledge(opts.compiled || COMPILED_KNOWLEDGE_FILE, dir);
   let knowledge: Knowledge;
-  let nlu: Nlu;
+  let nlu: NluEngine;
   let advisor: Advisor;
   if (read?.ok) {
     const { compiled } = read;
@@ -52,7 +53,7 @@ export function buildEngineCore(opts: {
   } else {
     if (read && read.reason !== 'missing') logger.info({ reason: read.reason }, 'the compiled knowledge does not match knowledge/ and the code; loading and training now (npm run build refreshes it)');
     knowledge = loadKnowledge(dir);
-    nlu = createNlu(knowledge);
+    nlu = createNlu(nluKnowledge(knowledge, dir));
     advisor = createAdvisor(knowledge, { catalog: loadCatalog(dir) }) as Advisor;
   }
   const engine = createEngine({

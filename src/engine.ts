@@ -15,7 +15,7 @@ import {
 } from './answers.js';
 import type { Knowledge } from './knowledge/schema.js';
 import { lazyChild, type Logger } from './logger.js';
-import type { Nlu } from './nlu/types.js';
+import type { Nlu } from './understanding/types.js';
 import { StoreUnavailableError, type ConversationState, type StateKey, type StateStore, type Versioned } from './store/types.js';
 import type { Classification, InboundMessage, IntentId, Reply, TurnResult } from './types.js';
 

@@ -2,8 +2,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { IntentFileSchema, LexiconFileSchema } from '../src/knowledge/schema.js';
-import type { NluKnowledge } from '../src/nlu/index.js';
+import type { NluKnowledge } from '../src/understanding/index.js';
 import { KNOWLEDGE_DIR } from '../src/paths.js';
+import { loadCorpus } from '../src/understanding/corpus.js';
 
 /** Just the knowledge the NLU trains on (lexicon + intents), validated with the real schemas. */
 export function loadNluKnowledge(): NluKnowledge {
@@ -13,7 +14,7 @@ export function loadNluKnowledge(): NluKnowledge {
     .filter((f) => f.endsWith('.yaml'))
     .sort()
     .map((f) => IntentFileSchema.parse(parse(readFileSync(join(dir, f), 'utf8'))));
-  return { lexicon, intents };
+  return { lexicon, intents, corpus: loadCorpus() };
 }
 
 export const DEV_FILE = new URL('./data/dev.jsonl', import.meta.url);

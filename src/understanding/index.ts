@@ -1,697 +1,252 @@
 /**
  * Language understanding for vmk: text in, intent + topic + platform out.
  *
- * Pipeline for one message:
- *  1. normalise (markup, emoji, invisible characters, slang; see normalize.ts)
- *  2. fix typos in words of 5+ letters against the training vocabulary
- *  3. gazetteer: platform and topic names become slot tokens (gazetteer.ts)
- *  4. rules that need no statistics: nothing recognisable -> out_of_scope;
- *     tool/operations questions (kubectl, helm, install, error, pricing) ->
- *     out_of_scope unless the sentence compares the platforms; short
- *     follow-ups ("and for VMs?", "what about security?") resolved with the
- *     conversation context
- *  5. otherwise the trained scorer (naive Bayes + TF-IDF neighbours) ranks the
- *     intents, and low scores are rejected as out_of_scope
+ *  1. The pipeline (pipeline.ts) normalises the message once, fixes typos,
+ *     finds platform and topic names, marks negation and computes the named
+ *     signals.
+ *  2. Two learned models (multinomial logistic regression over words, word
+ *     pairs, character n-grams, entities and signals; linear.ts) give the
+ *     intent and the topic. They are trained on every labelled line the
+ *     project owns: the phrasings in knowledge/intents and the labelled
+ *     corpus in knowledge/corpus.
+ *  3. A short declared policy table (policy.ts) settles what must not be left
+ *     to statistics: an empty message, a follow-up made only of names, a tool
+ *     error, an answer that needs a topic or a platform the message lacks, a
+ *     low score, two close readings.
  *
  * The decision rule the engine applies to a Classification:
- *  - `intent === 'out_of_scope'`: the fallback answer (classify already
- *    rejected everything below ACCEPT_BELOW, see THRESHOLDS).
+ *  - `intent === 'out_of_scope'`: the fallback answer.
  *  - `alternative` present: ask "Did you mean <intent> or <alternative.intent>?".
- *    It is only ever set when both intents are in scope, `confidence` is below
- *    CLARIFY_BELOW, and either the two scores are within
- *    THRESHOLDS.clarifyMargin or the top score is below THRESHOLDS.accept (a
- *    message that names a platform or topic is kept, not rejected, then).
  *  - otherwise answer `intent` with `topic`/`topics`/`platform`.
  */
 import type { Knowledge } from '../knowledge/schema.js';
 import type { ConversationState } from '../store/types.js';
-import { INTENTS, type Classification, type IntentId, type Side, type Topic } from '../types.js';
+import { INTENTS, TOPICS, type Classification, type IntentId, type Topic } from '../types.js';
 import type { Nlu } from './types.js';
-import { scorerFromModel, trainScorerModel, type ScorerModel, type TrainingExample } from './classifier.js';
-import { gazetteerFromPatterns, gazetteerPatterns, SLOT_PLATFORM, SLOT_TOPIC, stem, type Gazetteer, type GazetteerPattern, type GazetteerResult } from './gazetteer.js';
+import { features } from './features.js';
+import { gazetteerFromPatterns, gazetteerPatterns, stem, type GazetteerPattern } from './gazetteer.js';
+import { linearScorer, trainLinear, type Feature, type LinearModel } from './linear.js';
 import { createNormalizer } from './normalize.js';
-import { createTypoCorrector, type TypoCorrector } from './typo.js';
+import { createPipeline, type Analyse, type Analysis } from './pipeline.js';
+import { decideAfter, decideBefore, POLICY, type PolicyOutcome } from './policy.js';
+import { FUNCTION_WORDS, RULE_WORDS } from './signals.js';
+import { createTypoCorrector } from './typo.js';
+
+export { POLICY } from './policy.js';
+export type { Analysis } from './pipeline.js';
 
 export const THRESHOLDS = {
-  /** Below this combined score the best in-scope intent is rejected as out_of_scope. */
-  accept: 0.3,
-  /** ...unless the message is at least this similar to a training sentence of that intent. */
-  familiar: 0.55,
-  /** A domain intent without any platform or topic named needs at least this similarity to a training sentence. */
-  familiarNoEntity: 0.25,
+  /** Below this probability the best in-scope intent is rejected as out_of_scope, unless the message names a platform or topic. */
+  accept: 0.4,
   /** Top two in-scope intents closer than this are ambiguous. */
-  clarifyMargin: 0.12,
+  clarifyMargin: 0.15,
 } as const;
 
 /** The engine asks a clarifying question when `alternative` is present and confidence is below this. */
-export const CLARIFY_BELOW = 0.6;
-
-/** Words that carry no content of their own (kept as classifier features, ignored by the rules). */
-const STOP = new Set(
-  `a an the is are am was were be been being do does did done to of in on at for with by from as and or but if so
-  it its this that these those there here i me my mine we us our ours you your yours he she they them their his her
-  what which who whom whose when where why how can could would should will shall may might must
-  not no yes just really very too also then than about into over under up down out more most less some any all
-  each both either neither one ones other such own same again further once ?
-  please okay ok um uh oh ah hmm well hey hi hello yo like get got go going want wanna know tell say said make
-  thing things stuff lot lots much many way ways now right`
-    .split(/\s+/)
-    .filter(Boolean),
-);
-
-/** Grammar words that never count as content for the "nothing recognisable" rule. */
-const FUNCTION_WORDS = new Set(
-  `a an the is are am was were be been being to of in on at for with by from as and or but if it its this that these
-  those i me my we us our he she they them their his her ? not no yes just so very too also then
-  than some any all um uh oh ah hmm exactly actually really basically even literally honestly anyway maybe perhaps
-  please kinda sorta kindly dear huh hm nah nope yeah yep`
-    .split(/\s+/)
-    .filter(Boolean),
-);
-
-/** Words that open or close a message without changing its meaning ("hi, ...", "..., thanks"). */
-const COURTESY = new Set(
-  `hi hello hey heya hiya yo morning good afternoon evening there team all folks guys everyone bot vmk
-  thanks thank you cheers ok okay cool great nice awesome perfect so um uh well also oh ah please quick question
-  kindly dear greetings regards`
-    .split(/\s+/)
-    .filter(Boolean),
-);
-
-/** Words a short follow-up may contain besides the entity ("and what about the VMs then?"). */
-const FOLLOW_UP = new Set(
-  `and what about how for on in with the a then same question regarding re side case ? or now ok okay so also
-  using use run running tell me compare compared vs versus is are it its does do that this those these
-  of things thing aspect aspects part angle front wise side sides when comes`
-    .split(/\s+/)
-    .filter(Boolean),
-);
-
-/** Kubernetes' own objects and tools: operating Kubernetes (OPS_WORDS and K8S_OBJECTS both hold them). */
-const K8S_TOOLING = `kubectl kubeadm helm statefulset statefulsets daemonset daemonsets configmap configmaps replicaset replicasets ingress
-  namespace namespaces crd crds pvc pvcs persistentvolume nodeport rbac kubeconfig kubelet etcd cni kustomize`
-  .split(/\s+/)
-  .filter(Boolean);
-
-/** Objects and tools of Kubernetes itself, networking add-ons included: questions about them are about operating it. */
-const K8S_OBJECTS = new Set([...K8S_TOOLING, 'calico', 'cilium', 'flannel', 'egress', 'coredns']);
-
-/** Operating a specific tool (Kubernetes' own objects included), fixing errors, prices: not covered by the article. */
-const OPS_WORDS = new Set([
-  ...`chart charts install installing installed installation
-  error errors exception crashloopbackoff imagepullbackoff oomkilled stacktrace traceback
-  price prices pricing priced invoice license licence licenses licences licensing licenced licensed quota overcommit overcommitment
-  dockerfile dockerfiles compose yaml yml manifest manifests terraform datastore datastores nfs smb iscsi ssh syntax
-  readiness liveness probe probes
-  certification certified exam salary salaries tutorial course
-  sizing pcpu helpdesk ansible playbook playbooks vpn wifi camera disconnecting disconnects troubleshoot troubleshooting debug debugging reboot rebooting operator operators drain cordon uncordon
-  career careers resume interview interviews courses bootcamp udemy youtube
-  monitoring observability logging alerting prometheus grafana datadog splunk`
-    .split(/\s+/)
-    .filter(Boolean),
-  ...K8S_TOOLING,
-]);
-
-/** A vendor product's price, tiers, editions and limits. */
-const PRODUCT_TERMS = new Set(
-  `cost costs price bill billing charge charges charged fee fees cheaper cheapest expensive free paid subscription monthly
-  max maximum limit limits included edition editions sku tier tiers reserved buy sla fedramp authorized`
-    .split(/\s+/)
-    .filter(Boolean),
-);
-
-/** "who created kubernetes", "when was vmware founded". */
-function asksHistory(tokens: string[]): boolean {
-  return tokens.some((t) => /^(?:created|invented|founded|originated|history)$/.test(t)) && tokens.some((t) => /^(?:who|when|year|originally|history)$/.test(t));
-}
-
-/** "can you create a new vm for me", "please restart the cluster": asking vmk to operate something. */
-function asksErrand(tokens: string[]): boolean {
-  const at = tokens.findIndex((t, i) => (t === 'can' || t === 'could' || t === 'would') && tokens[i + 1] === 'you');
-  const verb = at >= 0 ? tokens[at + 2] : tokens[0] === 'please' ? tokens[1] : undefined;
-  return verb !== undefined && /^(?:create|provision|spin|deploy|delete|restart|reboot|install|open|raise|file|log|write|run|resize|upgrade|patch|set)$/.test(verb);
-}
-
-/** "how much RAM should I give ...", "how many vCPUs to allocate": sizing a machine. */
-function asksSizing(tokens: string[]): boolean {
-  // "how big should the jvm heap be": sizing too.
-  if (tokens.some((t, i) => t === 'how' && /^(?:big|large)$/.test(tokens[i + 1] ?? '') && tokens.slice(i + 2, i + 4).includes('should'))) return true;
-  const at = tokens.findIndex((t, i) => t === 'how' && (tokens[i + 1] === 'much' || tokens[i + 1] === 'many'));
-  if (at < 0) return false;
-  const rest = tokens.slice(at + 2, at + 9);
-  if (rest.some((t) => /^(?:ram|memory|cpu|cpus|vcpu|vcpus|cores?|disk|storage|gb|heap)$/.test(t)) && rest.some((t) => /^(?:give|allocate|assign|reserve|provision|set|request|size|buy)$/.test(t))) return true;
-  // "how many worker nodes for 2k rps": machines counted against a load.
-  const counted = rest.findIndex((t) => /^(?:nodes?|servers?|vms?|instances?|replicas?|machines?|hosts?|pods?|containers?)$/.test(t));
-  if (counted < 0) return false;
-  const forAt = rest.indexOf('for', counted + 1);
-  if (forAt > counted && forAt <= counted + 4 && /^\d/.test(rest[forAt + 1] ?? '')) return true;
-  // "how many replicas should coredns have", "how many worker nodes do i need to serve 5000 rps".
-  return tokens[at + 1] === 'many' && counted <= 1 && rest.slice(counted + 1, counted + 5).some((t) => t === 'should' || t === 'need');
-}
-
-/** Fault words that make a tool question only when a platform or topic is named ("vm stuck at boot", not "I'm stuck"). */
-const FAULT_WORDS = new Set('stuck hangs hung frozen unresponsive responding unreachable timeout timeouts refused connectivity dns command cli flag flags psod screen'.split(' '));
-
-/** Every word a rule looks for (added to the typo fixer's vocabulary). */
-const RULE_WORDS = [...OPS_WORDS, ...FAULT_WORDS, ...K8S_OBJECTS, ...PRODUCT_TERMS];
-
-/** Words that make a sentence a comparison (which keeps OPS_WORDS from rejecting it). */
-const COMPARE_WORDS = new Set(
-  'compare compared comparison comparing versus vs difference differences differ than better worse cheaper instead rather'
-    .split(/\s+/),
-);
-
-/** Words of choosing: without one, a question that names a topic is a topic question. */
-const GUIDANCE_CUES = new Set(
-  `when whenever choose choosing choice chose pick picking decide deciding decision rule rules thumb general generally
-  typically usually normally belong belongs suit suited suits fit fits favour favor case cases scenario scenarios situation
-  situations criteria factors guideline guidelines go adopt stay move migrate prefer preferred recommend recommended
-  worth overkill guidance heuristic heuristics principles advice signs recommendation recommendations`
-    .split(/\s+/)
-    .filter(Boolean),
-);
-
-/**
- * A cue of choosing. "when" counts only when it asks when ("when to use", "when does it make sense"),
- * not in a clause of time ("when a node dies", "when load goes 10x").
- */
-function choosingCue(tokens: string[]): boolean {
-  return tokens.some(
-    (t, i) =>
-      GUIDANCE_CUES.has(t) &&
-      !GENERALITY.has(t) &&
-      // "how does k8s decide to add pods": the platform decides; nobody is choosing.
-      !(tokens[i - 1] === SLOT_PLATFORM && /^(?:decide|decides|choose|chooses|pick|picks)$/.test(t)) &&
-      (t !== 'when' || WHEN_ASKING.has(tokens[i + 1] ?? '')) &&
-      // "in case of an outage" is a condition.
-      !(t === 'case' && tokens[i - 1] === 'in') &&
-      // "should we move", not "is it hard to move VMs".
-      (!MOVES.has(t) || CHOOSER.has(tokens[i - 1] ?? '') || tokens.slice(0, i).some((w) => w === 'should' || w === 'would')),
-  );
-}
-/** "I have to pick", "we need to decide", "we are choosing": the sender's own decision under way. */
-function ownDecision(tokens: string[]): boolean {
-  // "gotta pick between k8s and vms, where do i start".
-  const whereToStart = tokens.some((t, i) => t === 'where' && /^(?:do|should|can)$/.test(tokens[i + 1] ?? '') && WE.has(tokens[i + 2] ?? '') && /^(?:start|begin)$/.test(tokens[i + 3] ?? ''));
-  if (whereToStart && tokens.some((t) => DECIDE_VERB.test(t) || t === 'between')) return true;
-  return tokens.some((t, i) => {
-    if (t !== 'i' && t !== 'we') return false;
-    const next = tokens.slice(i + 1, i + 5);
-    return next.some((n) => OBLIGED.has(n)) && tokens.slice(i + 1, i + 8).some((n) => DECIDE_VERB.test(n) || n === 'decision');
-  });
-}
-const DECIDE_VERB = /^(?:pick|choose|decide|choosing|deciding|picking)$/;
-const OBLIGED = new Set(['have', 'need', 'must', 'got', 'trying', 'am', 'are']);
-
-const MOVES = new Set(['move', 'migrate', 'go', 'stay', 'adopt']);
-const CHOOSER = new Set(['should', 'we', 'i', 'would', 'could', 'shall', 'you']);
-const WHEN_ASKING = new Set('to should would do does is are makes make'.split(' '));
-
-/** Guidance cues that only speak of generality: with a topic named, they make no rule of thumb on their own. */
-const GENERALITY = new Set('general generally typically usually normally'.split(' '));
-
-/** Words of someone weighing their own choice ("help us decide", "which should we pick", "torn between"). */
-const DECIDING = new Set(
-  `decide deciding decision decisions choose choosing choice pick picking help advice recommend recommendation
-  should where option options go move moving migrate migrating stay debating torn unsure considering thinking
-  evaluate evaluating weigh weighing better best right`
-    .split(/\s+/)
-    .filter(Boolean),
-);
-
-/** Platform surface forms that are also everyday words. */
-const AMBIGUOUS_PLATFORM_WORDS = new Set(['pod', 'pods', 'container', 'containers', 'cluster', 'clusters']);
-
-/** Words by which a sender speaks of their own situation. */
-const FIRST_PERSON = new Set('i me my mine we us our ours were weve wed im ive'.split(' '));
-
-/** Words that join two compared names ("GKE vs EKS", "VMware or Hyper-V"). */
-const VENDOR_JOINERS = new Set('versus vs than or and'.split(' '));
-
-/** Two names of the same side joined by a comparing word. */
-function comparesSameSide(tokens: string[], g: GazetteerResult): boolean {
-  const platforms = g.matches.filter((m) => m.entity.kind === 'platform');
-  for (let k = 0; k + 1 < platforms.length; k++) {
-    const a = platforms[k] as GazetteerResult['matches'][number];
-    const b = platforms[k + 1] as GazetteerResult['matches'][number];
-    const between = tokens.slice(a.end, b.start);
-    const last = between[between.length - 1];
-    // "compared to", or moving from one vendor to another ("migrate vmware vms over to proxmox").
-    const moving = tokens.slice(Math.max(0, a.start - 3), a.start).some((t) => /^(?:migrate|migrating|move|moving|switch|switching|convert)$/.test(t));
-    // "move between our on-prem cluster and gke": one workload moving, not two vendors compared.
-    if (tokens.slice(Math.max(0, a.start - 4), a.start).includes('between')) continue;
-    const joined = last === 'to' ? between[between.length - 2] === 'compared' || moving : last !== undefined && VENDOR_JOINERS.has(last);
-    if (between.length >= 1 && between.length <= 3 && joined) {
-      const left = tokens.slice(a.start, a.end).join(' ');
-      const right = tokens.slice(b.start, b.end).join(' ');
-      // "hypervisor and virtual machine" are two words for one side, not two vendors.
-      return left !== right && (PRODUCTS.has(left) || PRODUCTS.has(right));
-    }
-  }
-  return false;
-}
-
-/** Words that mark a platform just after them as the one not wanted ("rather than VMs"); "vs" is symmetric. */
-const NEGATORS = new Set('not no than instead over without avoid off like'.split(/\s+/));
-
-/** Intents that answer from the article (as opposed to small talk and help). */
-const DOMAIN = new Set<IntentId>(['ask_topic', 'ask_platform', 'compare_overview', 'ask_guidance', 'start_advice', 'review_workload']);
-
-const IN_SCOPE = new Set<IntentId>(INTENTS.filter((i) => i !== 'out_of_scope'));
+export const CLARIFY_BELOW = 0.55;
 
 type Context = ConversationState['context'];
+
+/** One labelled line of the corpus (knowledge/corpus/*.jsonl). */
+export interface CorpusLine {
+  text: string;
+  intent: IntentId;
+  topic?: Topic;
+}
 
 export interface NluKnowledge {
   lexicon: Knowledge['lexicon'];
   intents: Knowledge['intents'];
-}
-
-interface Analysis {
-  tokens: string[];
-  g: GazetteerResult;
+  /** Labelled messages beyond the intents' own phrasings. */
+  corpus: CorpusLine[];
 }
 
 /** Why a message was classified the way it was (for `vmk classify --explain` and tests). */
 export interface Explanation {
   tokens: string[];
   slotted: string[];
-  /** Which step decided: a rule name, or "scorer". */
-  decidedBy: 'empty' | 'nothing-known' | 'tool-question' | 'social' | 'follow-up' | 'scorer' | 'rejected';
-  /** The scorer's top intents (absent when a rule decided first). */
+  signals: string[];
+  /** The policy row that decided, or "model". */
+  decidedBy: string;
+  /** The intent model's top readings. */
   ranking?: { intent: IntentId; score: number }[];
-  vetoed?: IntentId[];
-  nearest?: number;
+  /** The features that pushed the chosen intent up most. */
+  topFeatures?: { feature: string; weight: number }[];
+  topicRanking?: { topic: Topic; score: number }[];
 }
 
 export interface NluEngine extends Nlu {
   explain(text: string, context?: Context): { classification: Classification; explanation: Explanation };
+  /** The shared pipeline, for the advisor's reading of workload descriptions. */
+  analyse: Analyse;
 }
 
-/**
- * Everything training derives from the knowledge base, as plain data
- * (JSON-safe): `createNluFromModel` builds the same classifier from a model
- * trained now or one read back from a file.
- */
+/** Everything training derives from the knowledge base, as plain data (JSON-safe). */
 export interface NluModel {
-  /** Surface forms of platforms and topics, tokenised and stemmed. */
   gazetteer: GazetteerPattern[];
-  /** How often each known word occurs (training words, plus surface-form words weighted 3). */
+  /** How often each known word occurs (vocabulary of the typo fixer). */
   frequency: [string, number][];
-  /** Stems of every known word (a stem-level match is not a typo). */
   knownStems: string[];
-  /** Stems of the words the in-scope intents talk about. */
+  /** Stems of the words the in-scope intent phrasings and the lexicon talk about. */
   content: string[];
-  scorer: ScorerModel;
+  intent: LinearModel;
+  topic: LinearModel;
 }
 
-/** Trains once from the knowledge base's intents and lexicon. */
-export function trainNluModel(knowledge: NluKnowledge): NluModel {
+/** Options for training (cross-validation uses smaller models). */
+export interface TrainSettings {
+  bits?: number;
+  epochs?: number;
+}
+
+function parts(knowledge: NluKnowledge, model: Pick<NluModel, 'gazetteer' | 'frequency' | 'knownStems' | 'content'>) {
+  const normalizer = createNormalizer(knowledge.lexicon.slang);
+  const gazetteer = gazetteerFromPatterns(model.gazetteer);
+  const knownStems = new Set(model.knownStems);
+  const typos = createTypoCorrector(new Map(model.frequency), (w) => knownStems.has(stem(w)), gazetteer.words);
+  const tokenize = (t: string): string[] => normalizer.tokens(t);
+  return createPipeline({
+    normalizer,
+    typos,
+    gazetteer,
+    content: new Set(model.content),
+    foreign: knowledge.lexicon.foreign.map(tokenize),
+  });
+}
+
+/** Trains once from the knowledge base: the lexicon, the intents' phrasings and the labelled corpus. */
+export function trainNluModel(knowledge: NluKnowledge, settings: TrainSettings = {}): NluModel {
   const normalizer = createNormalizer(knowledge.lexicon.slang);
   const tokenize = (t: string): string[] => normalizer.tokens(t);
   const patterns = gazetteerPatterns(knowledge.lexicon, tokenize);
-  const gazetteer = gazetteerFromPatterns(patterns);
+  const gazetteerWords = new Set(patterns.flatMap((p) => p.raw));
 
-  // Vocabulary for typo correction: every training word and every surface form word.
-  const tokenized = knowledge.intents.map((f) => ({ id: f.id, examples: f.examples.map(tokenize) }));
+  const lines: CorpusLine[] = [...knowledge.intents.flatMap((f) => f.examples.map((text) => ({ text, intent: f.id }))), ...knowledge.corpus];
   const frequency = new Map<string, number>();
-  for (const f of tokenized) for (const ex of f.examples) for (const w of ex) frequency.set(w, (frequency.get(w) ?? 0) + 1);
-  for (const w of gazetteer.words) frequency.set(w, (frequency.get(w) ?? 0) + 3);
-  // The words the rules look for are vocabulary too, so a typo fix never turns one into another ("charge" is not "change").
+  for (const l of lines) for (const w of tokenize(l.text)) frequency.set(w, (frequency.get(w) ?? 0) + 1);
+  for (const w of gazetteerWords) frequency.set(w, (frequency.get(w) ?? 0) + 3);
+  // The words the signals look for are vocabulary too, so a typo fix never turns one into another ("charge" is not "change").
   for (const w of [...RULE_WORDS, ...knowledge.lexicon.foreign.flatMap(tokenize)]) if (!frequency.has(w)) frequency.set(w, 1);
-  const knownStems = new Set([...frequency.keys()].map(stem));
-  const typos = createTypoCorrector(frequency, (w) => knownStems.has(stem(w)), gazetteer.words);
+  const knownStems = [...new Set([...frequency.keys()].map(stem))];
 
-  // Content words: what the in-scope intents talk about.
+  // Content words come from the intents' own phrasings and the lexicon only, so that whether a word is
+  // "known" means the same for a corpus line in training as for a message nobody labelled.
   const content = new Set<string>();
-  for (const w of gazetteer.words) if (!FUNCTION_WORDS.has(w)) content.add(stem(w));
-  for (const f of tokenized) {
+  for (const w of gazetteerWords) if (!FUNCTION_WORDS.has(w)) content.add(stem(w));
+  for (const f of knowledge.intents) {
     if (f.id === 'out_of_scope') continue;
-    for (const ex of f.examples) for (const w of ex) if (!FUNCTION_WORDS.has(w) && !/^\d+$/.test(w)) content.add(stem(w));
+    for (const ex of f.examples) for (const w of tokenize(ex)) if (!FUNCTION_WORDS.has(w) && !/^\d+$/.test(w)) content.add(stem(w));
   }
 
-  const examples: TrainingExample[] = [];
-  for (const f of tokenized) {
-    for (const ex of f.examples) {
-      const { g } = analyseWith(ex, typos, gazetteer);
-      if (g.slotted.length > 0) examples.push({ slotted: g.slotted, intent: f.id });
+  const base = { gazetteer: patterns, frequency: [...frequency], knownStems, content: [...content] };
+  const analyse = parts(knowledge, base);
+  const analysed = lines.map((l) => ({ line: l, a: analyse(l.text) }));
+  const train = { bits: settings.bits ?? 16, epochs: settings.epochs ?? 10 };
+
+  const intent = trainLinear(
+    analysed.map(({ line, a }) => ({ features: features(a), label: line.intent })),
+    { ...train, rate: 0.25, l2: 2e-6 },
+  );
+  // Topics: every topic-labelled line, plus each surface form of the lexicon as a short example of its topic.
+  const topicExamples: { features: Feature[]; label: string }[] = [];
+  const topicWeights: number[] = [];
+  for (const { line, a } of analysed) {
+    if (line.intent === 'ask_topic' && line.topic) {
+      topicExamples.push({ features: topicFeatures(a), label: line.topic });
+      topicWeights.push(1);
     }
   }
-  return {
-    gazetteer: patterns,
-    frequency: [...frequency],
-    knownStems: [...knownStems],
-    content: [...content],
-    scorer: trainScorerModel(examples),
-  };
+  for (const topic of TOPICS) {
+    for (const form of [...(knowledge.lexicon.topics[topic] ?? []), ...(knowledge.lexicon.generic[topic] ?? [])]) {
+      topicExamples.push({ features: topicFeatures(analyse(form)), label: topic });
+      topicWeights.push(0.3);
+    }
+  }
+  const topic = trainLinear(topicExamples, { ...train, rate: 0.25, l2: 2e-6, weights: topicWeights });
+  return { ...base, intent, topic };
 }
 
-function analyseWith(raw: string[], typos: TypoCorrector, gazetteer: Gazetteer): Analysis {
-  const tokens = dropAddress(raw).map((w) => typos.correct(w));
-  return { tokens, g: gazetteer.annotate(tokens) };
+/** The topic model sees the same features; the words inside topic names matter, so they are added unslotted. */
+function topicFeatures(a: Analysis): Feature[] {
+  const out = features(a);
+  const named = new Set<string>();
+  for (const m of a.g.matches) if (m.entity.kind === 'topic') for (const t of a.tokens.slice(m.start, m.end)) named.add(`tw:${stem(t)}`);
+  const v = named.size ? 1.5 / Math.sqrt(named.size) : 0;
+  for (const n of named) out.push([n, v]);
+  return out;
 }
 
 /** Trains the classifier from the knowledge base and returns it. */
-export function createNlu(knowledge: NluKnowledge): NluEngine {
-  return createNluFromModel(knowledge, trainNluModel(knowledge));
+export function createNlu(knowledge: NluKnowledge, settings: TrainSettings = {}): NluEngine {
+  return createNluFromModel(knowledge, trainNluModel(knowledge, settings));
+}
+
+function round(x: number): number {
+  return Math.max(0, Math.min(1, Math.round(x * 1000) / 1000));
 }
 
 /** The classifier over a trained model; `knowledge` must be the one the model was trained on (its slang table is used). */
-export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): NluEngine {
-  const normalizer = createNormalizer(knowledge.lexicon.slang);
-  const tokenize = (t: string): string[] => normalizer.tokens(t);
-  const gazetteer = gazetteerFromPatterns(model.gazetteer);
-  const frequency = new Map(model.frequency);
-  const knownStems = new Set(model.knownStems);
-  const typos = createTypoCorrector(frequency, (w) => knownStems.has(stem(w)), gazetteer.words);
-  const content = new Set(model.content);
-  const foreign = knowledge.lexicon.foreign.map((f) => tokenize(f));
-  const namesForeign = (tokens: string[]): boolean =>
-    foreign.some((f) => f.length > 0 && tokens.some((_, i) => f.every((w, k) => tokens[i + k] === w)));
-  const analyse = (text: string): Analysis => analyseWith(tokenize(text), typos, gazetteer);
-  const scorer = scorerFromModel(model.scorer);
+export function createNluFromModel(knowledge: NluKnowledge | Pick<NluKnowledge, 'lexicon'>, model: NluModel): NluEngine {
+  const analyse = parts({ ...(knowledge as NluKnowledge), corpus: [] }, model);
+  const intentModel = linearScorer(model.intent);
+  const topicModel = linearScorer(model.topic);
 
   function decide(text: string, context: Context, trace: Explanation): Classification {
-      const { tokens, g: found } = analyse(typeof text === 'string' ? text : '');
-      const g = preferNamedTopic(tokens, containerOrchestration(tokens, found));
-      trace.tokens = tokens;
-      trace.slotted = g.slotted;
-      const base = { text: typeof text === 'string' ? text : '', topics: g.topics } as const;
-      const result = (intent: IntentId, confidence: number, extra: Partial<Classification> = {}): Classification => ({
-        ...base,
-        intent,
-        topic: intent === 'out_of_scope' ? null : (g.topics[0] ?? null),
-        platform: intent === 'out_of_scope' ? null : pickPlatform(tokens, g),
-        confidence: round(confidence),
-        ...extra,
-      });
+    const a = analyse(typeof text === 'string' ? text : '');
+    trace.tokens = a.tokens;
+    trace.slotted = a.slotted;
+    trace.signals = a.signals;
+    const fs = features(a);
 
-      // 1. Nothing recognisable at all.
-      const hasEntity = g.matches.length > 0;
-      const known = tokens.filter((w) => !FUNCTION_WORDS.has(w) && content.has(stem(w)));
-      if (!hasEntity && known.length === 0) {
-        trace.decidedBy = tokens.length === 0 ? 'empty' : 'nothing-known';
-        return result('out_of_scope', 0.95);
+    // Topic: the model over the lexicon's matches and the words around them; named topics in order of mention follow.
+    let topicRanking: { topic: Topic; score: number }[] = [];
+    const topicOf = (): { topic: Topic | null; topics: Topic[] } => {
+      if (topicRanking.length === 0) {
+        const p = topicModel.probabilities(topicFeatures(a));
+        topicRanking = topicModel.labels.map((t, i) => ({ topic: t as Topic, score: p[i] ?? 0 })).sort((x, y) => y.score - x.score);
+        trace.topicRanking = topicRanking.slice(0, 3).map((r) => ({ topic: r.topic, score: round(r.score) }));
       }
+      const best = topicRanking[0];
+      // A topic the model is unsure of, with nothing in the message naming any topic, is no topic.
+      if (!best || (a.g.topics.length === 0 && best.score < 0.35)) return { topic: a.g.topics[0] ?? null, topics: a.g.topics };
+      return { topic: best.topic, topics: [best.topic, ...a.g.topics.filter((t) => t !== best.topic)] };
+    };
 
-      // 2. Tool and operations questions, unless the sentence compares the platforms.
-      const distinctPlatforms = new Set(g.platforms);
-      // "than" compares only with a platform after it ("more than five minutes" compares nothing).
-      const comparing =
-        distinctPlatforms.size > 1 ||
-        tokens.some((t) => COMPARE_WORDS.has(t) && t !== 'than') ||
-        g.slotted.some((t, i) => t === 'than' && g.slotted.slice(i + 1, i + 4).includes(SLOT_PLATFORM));
-      // "proxmox backup server keeps failing": a tool that keeps failing is an operations problem.
-      const keepsFailing = tokens.some((t, i) => t === 'failing' && /^(?:keeps|keep|kept|still)$/.test(tokens[i - 1] ?? ''));
-      // ("We run Java on Windows 2012 with a license-locked Oracle DB, should we move it?" is a review.)
-      const concreteWorkload = describesOwnWorkload(tokens, true);
-      const verdictAsked = asksVerdict(tokens);
-      const review = concreteWorkload && verdictAsked;
-      const fault = (t: string, i: number): boolean => hasEntity && FAULT_WORDS.has(t) && !(t === 'stuck' && tokens[i + 1] === 'with');
-      if (!comparing && !review && (keepsFailing || tokens.some((t, i) => OPS_WORDS.has(t) || fault(t, i)))) {
-        trace.decidedBy = 'tool-question';
-        return result('out_of_scope', 0.9);
-      }
-
-      // 2a'. Kubernetes objects and tools ("Deployment vs StatefulSet in k8s"): operating Kubernetes, even in a comparison,
-      // unless VMs and Kubernetes are weighed against each other.
-      if (distinctPlatforms.size < 2 && tokens.some((t) => K8S_OBJECTS.has(t))) {
-        trace.decidedBy = 'tool-question';
-        return result('out_of_scope', 0.85);
-      }
-
-      // 2e'. Sizing one machine ("how much RAM should I give a Postgres VM"): capacity planning, not a comparison.
-      if (asksSizing(tokens)) {
-        trace.decidedBy = 'tool-question';
-        return result('out_of_scope', 0.8);
-      }
-
-      // 2b. A platform compared with something the article does not cover ("docker vs podman").
-      if (distinctPlatforms.size === 1 && comparesWithUnknown(g.slotted, (w) => !w.startsWith('zz') && !FUNCTION_WORDS.has(w) && !content.has(stem(w)))) {
-        trace.decidedBy = 'tool-question';
-        return result('out_of_scope', 0.8);
-      }
-
-      // 2b'. "aws vs azure", "tcp vs udp": two other things compared, no platform named.
-      if (distinctPlatforms.size === 0 && comparesOtherThings(g.slotted, (w) => !w.startsWith('zz') && !FUNCTION_WORDS.has(w) && !STOP.has(w) && !content.has(stem(w)))) {
-        trace.decidedBy = 'tool-question';
-        return result('out_of_scope', 0.8);
-      }
-
-      // 2c. Two products of the same side compared ("GKE vs EKS", "VMware or Hyper-V"): a vendor question.
-      if (distinctPlatforms.size === 1 && comparesSameSide(tokens, g)) {
-        trace.decidedBy = 'tool-question';
-        return result('out_of_scope', 0.75);
-      }
-
-      // 2c'. "is gvisor a vm", "what is kata containers", "is nomad like kubernetes": a product the article does not cover.
-      if (asksAboutUnknownProduct(g.slotted, (w) => !w.startsWith('zz') && !FUNCTION_WORDS.has(w) && !STOP.has(w) && !content.has(stem(w)))) {
-        trace.decidedBy = 'tool-question';
-        return result('out_of_scope', 0.75);
-      }
-
-      // 2d. "how do I install/configure/join ...": operating a tool, step by step, unless it compares the platforms.
-      const namesProduct = g.matches.some((m) => m.entity.kind === 'platform' && PRODUCTS.has(tokens.slice(m.start, m.end).join(' ')));
-      // ...and so is the price of one vendor's product ("cost of a 3 node aks cluster").
-      // ...and so are its price, its tiers and its limits ("which is cheaper, gke autopilot or standard",
-      // "max pods per node on eks"), unless the other platform is named as well.
-      const asksPrice =
-        namesProduct && distinctPlatforms.size < 2 && tokens.some((t) => PRODUCT_TERMS.has(t));
-      if ((!comparing && (asksHowToOperate(tokens) || (namesProduct && asksHowTo(tokens)))) || asksPrice) {
-        trace.decidedBy = 'tool-question';
-        return result('out_of_scope', 0.8);
-      }
-
-      // 2d'. A product the article does not cover ("lambda cold starts", "nomad instead of kubernetes"), unless
-      // the message weighs VMs against Kubernetes.
-      if (distinctPlatforms.size < 2 && namesForeign(tokens) && !concreteWorkload) {
-        trace.decidedBy = 'tool-question';
-        return result('out_of_scope', 0.8);
-      }
-
-      // 2d''. History ("who created kubernetes") and errands ("can you create a vm for me in vcenter").
-      if (asksHistory(tokens) || asksErrand(tokens)) {
-        trace.decidedBy = 'tool-question';
-        return result('out_of_scope', 0.8);
-      }
-
-      // 2e. An instance type ("t3.medium", "m5 xlarge"): sizing and pricing of one provider's offer.
-      if (namesInstanceType(tokens)) {
-        trace.decidedBy = 'tool-question';
-        return result('out_of_scope', 0.8);
-      }
-
-      // 2f. Thanks or a greeting in so many words, however it goes on ("thank you very much for the detailed
-      // explanation", "greetings from the Munich office"): small talk, when it asks nothing and names nothing.
-      const social = socialOpening(tokens);
-      // A greeting may end in a question mark ("hey, anybody home?") when it asks nothing else.
-      // ("this will help with my slides" thanks; "thanks, help me with ..." asks.)
-      const asks =
-        tokens.some((t, i) => ASKING.has(t) && (t !== 'help' || (/^(?:me|us)$/.test(tokens[i + 1] ?? '') && !/^(?:will|would|really|it|that|this)$/.test(tokens[i - 1] ?? '')))) ||
-        (tokens.includes('?') && (social === 'thanks' || tokens.length > 6));
-      if (social && !hasEntity && !asks && (social === 'thanks' || tokens.length <= 8)) {
-        trace.decidedBy = 'social';
-        return result(social, 0.85);
-      }
-
-      // 3. Short follow-ups made only of entities and filler words.
-      const core = trimCourtesy(g.slotted);
-      const rest = core.filter((t) => !FOLLOW_UP.has(t));
-      if (rest.length > 0 && rest.every((t) => t === SLOT_PLATFORM || t === SLOT_TOPIC)) {
-        trace.decidedBy = 'follow-up';
-        const platform = pickPlatform(tokens, g);
-        if (g.topics.length > 0) {
-          return result('ask_topic', 0.9, { topic: g.topics[0] ?? null, platform });
-        }
-        if (distinctPlatforms.size === 1 && platform) {
-          if (context.lastIntent === 'ask_topic' && context.lastTopic) {
-            return result('ask_topic', 0.85, { topic: context.lastTopic, topics: [context.lastTopic], platform });
-          }
-          return result('ask_platform', 0.85, { platform });
-        }
-        if (distinctPlatforms.size > 1 && rest.length > 1) {
-          if (context.lastIntent === 'ask_topic' && context.lastTopic) {
-            return result('ask_topic', 0.8, { topic: context.lastTopic, topics: [context.lastTopic], platform: null });
-          }
-          return result('compare_overview', 0.85, { platform: null });
-        }
-      }
-
-      // 4. The trained scorer, with vetoes for intents the message cannot be.
-      const scored = scorer.score(core.length > 0 ? core : g.slotted);
-      const unknown = tokens.filter((w) => !FUNCTION_WORDS.has(w) && !content.has(stem(w)) && !/^\d/.test(w));
-      const contentTokens = tokens.filter((w) => !FUNCTION_WORDS.has(w) && !/^\d/.test(w));
-      const unknownShare = contentTokens.length === 0 ? 0 : unknown.length / contentTokens.length;
-      // "pods of whales", "a container ship": only everyday words that can name a platform, and no topic.
-      const choosing = choosingCue(g.slotted);
-      const namesDomain =
-        hasEntity &&
-        (choosing ||
-          !(g.topics.length === 0 && g.matches.every((m) => m.entity.kind === 'platform' && AMBIGUOUS_PLATFORM_WORDS.has(tokens.slice(m.start, m.end).join(' ')))));
-      const veto = (intent: IntentId, score: number): boolean => {
-        if (intent === 'help' || intent === 'greeting' || intent === 'thanks') {
-          // Small talk that names a platform or topic, or asks how to choose, is really a question ("help with kubernetes").
-          if (hasEntity || choosing) return true;
-          // Small talk and help use familiar words; "who are you voting for" does not. A short
-          // message that opens with the word itself ("thanks a bunch", "hey y'all") stands.
-          return unknown.length > 0 && score < 0.75 && !(tokens.length <= 3 && SOCIAL_OPENERS.has(tokens[0] as string));
-        }
-        // A workload review needs a workload: someone's own system or concrete figures.
-        // A question about a subject the article covers, framed by who is asking ("our CISO wants to know
-        // if malware can cross VM boundaries", "we need to understand the isolation VMs give"), is a topic
-        // question: a review then needs a concrete workload, or to ask for a verdict on one.
-        if (intent === 'review_workload') {
-          if (!describesOwnWorkload(tokens)) return true;
-          // "we're a startup and must choose between VMs and k8s": a decision to make, with nothing to review yet.
-          if (ownDecision(tokens) && !describesOwnWorkload(tokens, true, true)) return true;
-          return g.topics.length > 0 && !concreteWorkload && !verdictAsked;
-        }
-        // "docker vs podman": a comparison with something the article does not cover.
-        if (intent === 'compare_overview' && distinctPlatforms.size < 2 && unknown.length > 0 && !hasTopicFreeCompareWord(tokens)) return true;
-        // "how do people usually decide vm vs k8s": how to choose, not what differs.
-        if (intent === 'compare_overview' && choosing && !hasTopicFreeCompareWord(tokens)) return true;
-        // Rules of thumb are about choosing; "which offers stronger isolation" is a topic question.
-        // "I have to pick between VMs and Kubernetes soon": one's own decision, not a rule of thumb.
-        if (intent === 'ask_guidance' && ownDecision(tokens)) return true;
-        // Generality alone ("is it generally hard to move VMs") does not make it one.
-        if (intent === 'ask_guidance' && g.topics.length > 0 && !choosing) return true;
-        // "how do both compare in general": a comparison, unless it asks how to choose.
-        if (intent === 'ask_guidance' && g.topics.length === 0 && tokens.some((t) => COMPARE_WORDS.has(t) && t !== 'than' && t !== 'better') && !choosing) return true;
-        // Asking for help with one's own decision speaks of oneself; "which platform makes moving between clouds
-        // less painful" names a topic and nobody's situation: a topic question.
-        // Speaking of oneself is not enough either: "do we need extra tools to orchestrate VMs" asks about the subject.
-        // ...and a condition is no decision ("will our devs stop complaining if we move to containers").
-        if (
-          intent === 'start_advice' &&
-          g.topics.length > 0 &&
-          !(tokens.some((t) => FIRST_PERSON.has(t)) && tokens.some((t, i) => DECIDING.has(t) && !(/^(?:if|can|could)$/.test(tokens[i - 2] ?? '') && WE.has(tokens[i - 1] ?? ''))))
-        ) {
-          return true;
-        }
-        if (!namesDomain && DOMAIN.has(intent)) {
-          // Without a platform or topic, a domain answer needs phrasing close to a known one
-          // ("best netflix shows" is not "best practices for picking").
-          if (scored.nearest < THRESHOLDS.familiarNoEntity) return true;
-          // ...and not be made largely of words vmk has never seen ("who are you voting for").
-          return unknownShare >= 0.5 || (unknown.length >= 2 && unknownShare >= 0.3);
-        }
-        return false;
+    const finish = (o: PolicyOutcome): Classification => {
+      const out = o.intent === 'out_of_scope';
+      const c: Classification = {
+        text: a.text,
+        intent: o.intent,
+        topic: out ? null : (o.topic ?? null),
+        topics: out ? a.g.topics : (o.topics ?? (o.topic ? [o.topic] : a.g.topics)),
+        platform: out ? null : o.platform !== undefined ? o.platform : a.platform,
+        confidence: round(o.confidence),
       };
-      const kept = scored.ranking.filter((r) => r.intent === 'out_of_scope' || !veto(r.intent, r.score));
-      // Renormalise over what is left, so a vetoed intent's share goes to the others.
-      const keptMass = kept.reduce((sum, r) => sum + r.score, 0) || 1;
-      const ranking = kept.map((r) => ({ intent: r.intent, score: r.score / keptMass }));
-      trace.decidedBy = 'scorer';
-      trace.ranking = scored.ranking.slice(0, 4).map((r) => ({ intent: r.intent, score: round(r.score) }));
-      trace.vetoed = scored.ranking.filter((r) => !kept.includes(r)).map((r) => r.intent);
-      trace.nearest = round(scored.nearest);
-      const [first, second] = ranking;
-      if (!first) return result('out_of_scope', 0.5);
-      let intent = first.intent;
-      let confidence = first.score;
-      // No topic, both platforms and a word of choosing ("heuristics for vm vs container"): a rule of thumb.
-      if (intent === 'ask_topic' && g.topics.length === 0 && distinctPlatforms.size > 1 && choosing && !context.lastTopic) {
-        intent = 'ask_guidance';
-        confidence = Math.max(confidence, THRESHOLDS.accept);
-      }
-      if (intent === 'out_of_scope') {
-        // Both platforms and a topic named ("is k8s nicer for devs than ssh-ing into vms"): a topic question
-        // whatever else it says (tool questions were caught above).
-        const inScope = ranking.find((r) => r.intent !== 'out_of_scope');
-        // A topic named in words vmk knows, and the topic reading all but tied with out-of-scope once a
-        // vetoed workload review is set aside ("what keeps things running when a server falls over"): a topic question.
-        const nearTie = inScope?.intent === 'ask_topic' && g.topics.length > 0 && unknown.length === 0 && inScope.score >= 0.8 * confidence;
-        // A topic named in words vmk knows, and the scorer's own preference a domain reading that was set aside for
-        // want of its cues ("mixing freebsd, windows and linux on one server, doable?" is no review): a topic question.
-        const topicReading = ranking.find((r) => r.intent === 'ask_topic');
-        const domainFirst =
-          topicReading !== undefined &&
-          g.topics.some((t) => g.matches.some((m) => m.entity.kind === 'topic' && m.entity.value === t && !m.generic)) &&
-          DOMAIN.has(scored.ranking[0]?.intent ?? 'out_of_scope') &&
-          unknownShare <= 0.5;
-        if (!(inScope && ((distinctPlatforms.size > 1 && g.topics.length > 0) || nearTie || domainFirst))) return result('out_of_scope', Math.min(0.95, confidence));
-        const chosen = domainFirst && !nearTie ? (topicReading as { intent: IntentId; score: number }) : inScope;
-        intent = chosen.intent;
-        confidence = domainFirst ? Math.max(chosen.score, THRESHOLDS.accept) : chosen.score;
-      }
-      const familiar =
-        (scored.nearestIntent === intent && scored.nearest >= THRESHOLDS.familiar) ||
-        (distinctPlatforms.size > 1 && g.topics.length > 0) ||
-        // Both platforms and a word of choosing ("the usual advice: databases on vms, apps on k8s?"): a rule of thumb.
-        (distinctPlatforms.size > 1 && intent === 'ask_guidance' && choosing);
-      // A low score is rejected unless the message names a platform or topic
-      // and has no word vmk does not know: then it stays, with its low
-      // confidence, and the engine asks which of the top two was meant.
-      if (confidence < THRESHOLDS.accept && !familiar && !(hasEntity && unknown.length === 0)) {
-        trace.decidedBy = 'rejected';
-        return result('out_of_scope', Math.min(0.95, 1 - confidence));
-      }
+      if (o.alternative) c.alternative = { intent: o.alternative.intent, confidence: round(o.alternative.confidence) };
+      return c;
+    };
 
-      let topic: Topic | null = g.topics[0] ?? null;
-      let topics = g.topics;
-      let platform = pickPlatform(tokens, g);
+    const early = decideBefore(a, context, topicOf);
+    if (early) {
+      trace.decidedBy = early.row;
+      return finish(early);
+    }
 
-      // A named topic makes an overview or platform question a topic question
-      // ("pros and cons of k8s for scaling", "can VMs host Windows and Linux side by side").
-      if ((intent === 'compare_overview' || intent === 'ask_platform') && topic) {
-        intent = 'ask_topic';
-      }
-      // An "overview" of one platform with nothing to compare it to is about that platform.
-      if (intent === 'compare_overview' && distinctPlatforms.size === 1 && !tokens.some((t) => COMPARE_WORDS.has(t))) {
-        intent = 'ask_platform';
-      }
-      if (intent === 'ask_topic') {
-        if (!topic && context.lastTopic) {
-          topic = context.lastTopic;
-          topics = [topic];
-        }
-        if (!topic) {
-          // A topic question with no recognisable topic: answer the nearest
-          // broader question, unless it is about something vmk does not know.
-          // ("is firecracker a vm": an unknown name and a weak score is something else too.)
-          if (unknown.length > 0 && (!platform || confidence * 0.8 < THRESHOLDS.accept)) {
-            trace.decidedBy = 'rejected';
-            return result('out_of_scope', 0.6);
-          }
-          intent = platform ? 'ask_platform' : 'compare_overview';
-          confidence *= 0.8;
-        }
-      }
-      if (intent === 'ask_platform' && !platform) {
-        if (distinctPlatforms.size > 1) {
-          // Both named on an equal footing: that is the comparison.
-          intent = 'compare_overview';
-        } else if (distinctPlatforms.size === 0 && context.lastPlatform) platform = context.lastPlatform;
-        else if (distinctPlatforms.size === 0) {
-          // "what are the downsides?" with nothing to go on: the overview of both;
-          // "how does istio work": something else entirely.
-          if (unknown.length > 0) {
-            trace.decidedBy = 'rejected';
-            return result('out_of_scope', 0.6);
-          }
-          intent = 'compare_overview';
-          confidence *= 0.8;
-        }
-      }
-
-      const extra: Partial<Classification> = { topic, topics, platform };
-      // Only offer an alternative vmk could answer: a platform question needs a platform, a topic question a topic.
-      const answerable = (alt: IntentId): boolean =>
-        (alt !== 'ask_platform' || platform !== null || distinctPlatforms.size > 0) && (alt !== 'ask_topic' || topic !== null);
-      if (
-        second &&
-        IN_SCOPE.has(second.intent) &&
-        answerable(second.intent) &&
-        second.intent !== intent &&
-        (first.score - second.score < THRESHOLDS.clarifyMargin || first.score < THRESHOLDS.accept) &&
-        confidence < CLARIFY_BELOW
-      ) {
-        extra.alternative = { intent: second.intent, confidence: round(second.score) };
-      }
-      return result(intent, confidence, extra);
+    const p = intentModel.probabilities(fs);
+    const ranking = intentModel.labels.map((l, i) => ({ intent: l as IntentId, score: p[i] ?? 0 })).sort((x, y) => y.score - x.score);
+    trace.ranking = ranking.slice(0, 4).map((r) => ({ intent: r.intent, score: round(r.score) }));
+    const outcome = decideAfter(a, context, ranking, topicOf, THRESHOLDS, CLARIFY_BELOW);
+    trace.decidedBy = outcome.row;
+    trace.topFeatures = intentModel
+      .contributions(fs, ranking[0]?.intent ?? 'out_of_scope')
+      .slice(0, 6)
+      .map((f) => ({ feature: f.feature, weight: Math.round(f.weight * 100) / 100 }));
+    return finish(outcome);
   }
 
-  const blank = (): Explanation => ({ tokens: [], slotted: [], decidedBy: 'scorer' });
+  const blank = (): Explanation => ({ tokens: [], slotted: [], signals: [], decidedBy: 'model' });
   return {
+    analyse,
     classify(text: string, context: Context = {}): Classification {
       return decide(text, context ?? {}, blank());
     },
@@ -703,400 +258,6 @@ export function createNluFromModel(knowledge: NluKnowledge, model: NluModel): Nl
   };
 }
 
-/**
- * Whether a message describes the sender's own workload: "we run ...",
- * "our app is ...", concrete figures ("15 year old", "2k rps") or at least two
- * stack words ("java", "postgres"). "Can kubernetes keep my app running?"
- * mentions an app but describes nothing.
- */
-const WE = new Set(['we', 'were', 'weve', 'wed', 'i']);
-/** "we", or "we're" / "we've" as the normaliser spells them, but not the past tense ("they were built"). */
-function isWe(tokens: string[], i: number): boolean {
-  const t = tokens[i] as string;
-  if (!WE.has(t)) return false;
-  return (t !== 'were' && t !== 'weve') || !/^(?:they|you|it|there|which|that|who|these|those|them|things|people|what|if)$/.test(tokens[i - 1] ?? '');
-}
-const WE_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|are|am|need|process|serve|deploy|build|operate|maintain|manage|got|ship|support|store|handle|plan|migrate|migrating|moving|currently|still|only|mostly|already|just|do)$/;
-/** What running a workload sounds like ("we run", "we host"), as opposed to a need or a state ("we need", "we are"). */
-const WE_RUN_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|process|serve|deploy|build|operate|maintain|manage|got|ship|store|handle|migrate|migrating|moving|currently|still|only|mostly|already)$/;
-/** The workload itself after "our"/"my" (not its people: "our team", "our admins"). */
-const WORKLOAD_THINGS = /^(?:apps?|applications?|services?|workloads?|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|data|traffic|jobs?|pipelines?|estate|ci|builds?|servers?|vms?|fleet|clusters?|environments?|deployments?|releases?)$/;
-/** Asking for a verdict on one's own case ("what do you recommend", "where should we run it"). */
-const VERDICT_WORDS = new Set(['recommend', 'recommendation', 'verdict', 'review', 'suggest', 'suggestion', 'fit', 'suits', 'decide', 'pick', 'choose', 'keep', 'stay', 'leave', 'stick', 'sensible']);
-function asksVerdict(tokens: string[]): boolean {
-  return tokens.some(
-    (t, i) =>
-      // "keep it as is", "stay there", "leave it" (not "keep saying").
-      (VERDICT_WORDS.has(t) &&
-        (!KEEP_WORDS.has(t) || /^(?:it|them|as|there|on|where|put|with)$/.test(tokens[i + 1] ?? '')) &&
-        // "a good fit for us" (not "fit more apps on one server").
-        (t !== 'fit' || /^(?:good|best|right|better|a|the)$/.test(tokens[i - 1] ?? '') || tokens[i + 1] === 'for')) ||
-      (t === 'should' && WE.has(tokens[i + 1] ?? '')) ||
-      // "vms, k8s or both?", "does a hybrid setup make sense for us?"
-      (t === 'both' && tokens[i - 1] === 'or') ||
-      (t === 'sense' && /^(?:make|makes)$/.test(tokens[i - 1] ?? '') && tokens[i + 1] === 'for' && /^(?:us|me|it|them)$/.test(tokens[i + 2] ?? '')) ||
-      (t === 'where' && ['should', 'do', 'to', 'would'].includes(tokens[i + 1] ?? '')),
-  );
-}
-const KEEP_WORDS = new Set(['keep', 'stay', 'leave', 'stick']);
-const MODALS = /^(?:can|could|should|would|do|does|will|shall|may|might|if|when|must)$/;
-const POSSESSIVE = new Set(['our', 'my']);
-/** Workload nouns after "our"/"my" ("our app", not "our hardware"). */
-const MY_THINGS = /^(?:fleet|thing|tool|apps?|applications?|services?|workloads?|team|company|org|organi[sz]ation|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|business|startup|customers?|clients?|users?|data|traffic|developers|devs|engineers|jobs?|pipeline|estate)$/;
-const CLAUSE_VERBS = /^(?:is|are|was|runs?|has|have|needs?|uses?|handles?|gets?|serves?|process(?:es)?|writes?|takes?|lives?|sits?|consists|includes?|depends|requires?|must|spikes?|peaks?|grows?)$/;
-const DESCRIBE = /^(?:review|evaluate|assess|setup|stack|currently|here|verdict)$/;
-/** DESCRIBE words that name a thing, and describe the sender's only when it is theirs ("our setup", not "a vm setup"). */
-const OWNED = /^(?:setup|stack)$/;
-const OWNERS = new Set(['our', 'my', 'this', 'current', 'existing', 'whole']);
-/** "our infrastructure board", "our platform team", "our data center": not the workload itself. */
-const ORG_NOUNS = /^(?:board|team|teams|group|department|dept|committee|manager|managers|lead|leads|people|staff|guys|folks|owner|owners|center|centre|centers|centres)$/;
-/** People, not workloads. */
-const PEOPLE = /^(?:team|company|org|organi[sz]ation|business|startup|customers?|clients?|users?|developers|devs|engineers)$/;
-/** "a workload", "any workload": a workload in general, not the sender's. */
-const GENERIC_DETERMINERS = new Set(['a', 'an', 'any', 'each', 'every', 'one', 'which', 'what', 'per']);
-const FIGURE_UNITS = /^(?:years?|yrs?|yo|rps|qps|requests?|req|users?|people|engineers?|devs?|developers?|sysadmins?|vms?|servers?|nodes?|services?|microservices?|apps?|applications?|tenants?|gb|tb|mb|cores?|cpus?|gpus?|min|minutes?|hours?|instances?|clusters?|teams?|customers?|stores?|sites?|brokers?|k|m|analysts?|scientists?|staff|employees?|students?|agents?|branches|locations?|regions?|countries|devices?|sensors?|databases?|dbs?|jobs?|queues?|containers?|pods?)$/;
-/** Concrete technology: two of these describe a workload even without "we" or "our". */
-const STACK_WORDS = new Set(
-  `java net dotnet python node nodejs golang php ruby rails django flask spring tomcat jboss iis nginx perl cobol vb6 cpp
-  sql mysql postgres postgresql oracle mongodb mongo redis kafka rabbitmq spark hadoop airflow flink elasticsearch cassandra
-  sap erp crm wordpress drupal exchange sharepoint monolith monolithic microservices api apis frontend backend database db
-  gpu gpus etl batch cron websockets stateful stateless notebooks jupyter mainframe cms ml inference llm saas`
-    .split(/\s+/)
-    .filter(Boolean),
-);
-const SOCIAL_OPENERS = new Set('hi hello hey hiya heya thanks thank cheers help'.split(' '));
-
-const MUSING = new Set(['wondering', 'curious', 'confused', 'unsure', 'asking', 'new', 'trying', 'learning', 'reading', 'studying', 'interested']);
-const QUESTION_OPENERS = new Set(['what', 'how', 'which', 'why', 'where', 'who', 'is', 'are', 'does', 'do']);
-const ARTICLES = new Set(['a', 'an', 'one', 'some', 'this']);
-/** Words after "an app" that go on to describe it ("an app that needs windows", "a service written in go"). */
-const DESCRIBING_NEXT = new Set(['that', 'which', 'with', 'written', 'built', 'running', 'in', 'on', 'using', 'for', 'made', 'where']);
-
-/** "I have an app and don't know where to run it": having an app, with nothing said about it. */
-function bareHave(tokens: string[], i: number): boolean {
-  const verb = tokens[i + 1];
-  if (verb !== 'have' && verb !== 'got') return false;
-  if (!ARTICLES.has(tokens[i + 2] ?? '') || !MY_THINGS.test(tokens[i + 3] ?? '')) return false;
-  const after = tokens[i + 4];
-  return after === undefined || !DESCRIBING_NEXT.has(after);
-}
-
-/**
- * `concrete`: only what describes a workload itself counts: not its people ("our admins spend weekends
- * patching"), not a need or a state ("we need to understand", "we are ..."), not a bare first person.
- */
-function describesOwnWorkload(tokens: string[], concrete = false, detailed = false): boolean {
-  // "in general, which suits microservices and which suits monoliths": nobody's own system.
-  const firstPerson = tokens.some((t) => WE.has(t) || POSSESSIVE.has(t));
-  if (tokens.some((t) => GENERALITY.has(t)) && !firstPerson) return false;
-  const stack = tokens.filter((t) => STACK_WORDS.has(t)).length;
-  if (stack >= 2 || (concrete && !detailed && stack >= 1 && firstPerson)) return true;
-  const weVerbs = concrete ? WE_RUN_VERBS : WE_VERBS;
-  const things = concrete ? WORKLOAD_THINGS : MY_THINGS;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i] as string;
-    const next = tokens.slice(i + 1, i + 3);
-    // "review", "our setup" (not "a vm setup").
-    // "here is our stack" (not "junior dev here").
-    if (DESCRIBE.test(t) && (!OWNED.test(t) || OWNERS.has(tokens[i - 1] ?? '')) && (t !== 'here' || (/^(?:is|are|s)$/.test(tokens[i + 1] ?? '') && /^(?:our|my|the|what|a|an|how|some)$/.test(tokens[i + 2] ?? '')))) return true;
-    // "a containerized workload" is any workload too.
-    if (t === 'workload' && !GENERIC_DETERMINERS.has(tokens[i - 1] ?? '') && !GENERIC_DETERMINERS.has(tokens[i - 2] ?? '')) return true;
-    // "legacy billing system on rhel 6 that needs ...": a workload described in the third person.
-    if (i <= 3 && MY_THINGS.test(t) && !PEOPLE.test(t) && !QUESTION_OPENERS.has(tokens[0] ?? '') && !MODALS.test(tokens[0] ?? '') && !GENERIC_DETERMINERS.has(tokens[0] ?? '')) {
-      const after = tokens[i + 1] ?? '';
-      if (
-        (after === 'on' || after === 'that' || after === 'which' || after === 'written' || after === 'built' || /^(?:has|needs|runs|uses|must)$/.test(after)) &&
-        (tokens.slice(i + 2, i + 6).some((n) => CLAUSE_VERBS.test(n) || /^\d/.test(n)) || asksVerdict(tokens))
-      ) {
-        return true;
-      }
-    }
-    // "ledger service: stateful, needs daily snapshots ... what would you recommend": a thing described, then a verdict asked.
-    if (
-      i <= 6 &&
-      (MY_THINGS.test(t) || STACK_WORDS.has(t) || /^(?:server|farm|estate|tool)$/.test(t)) &&
-      !PEOPLE.test(t) &&
-      !GENERIC_DETERMINERS.has(tokens[i - 1] ?? '') &&
-      asksVerdict(tokens)
-    ) {
-      const rest = tokens.slice(i + 1);
-      if (/^(?:legacy|old|internal|existing|current)$/.test(tokens[i - 1] ?? '') || rest.some((n) => STACK_WORDS.has(n) || CLAUSE_VERBS.test(n) || /^\d/.test(n))) return true;
-    }
-    if (concrete) {
-      // "we're a fintech with ...": who the sender is, when more than bare words of deciding follow.
-      if (!detailed && t === 'were' && ARTICLES.has(tokens[i + 1] ?? '')) return true;
-      // "we run", "we host", "we need to host".
-      const verbs = (tokens[i + 1] === 'need' || tokens[i + 1] === 'needs') && tokens[i + 2] === 'to' ? tokens.slice(i + 3, i + 4) : next;
-      // "we have to decide" is an obligation, not something we have.
-      const obliged = /^(?:have|has|got)$/.test(tokens[i + 1] ?? '') && tokens[i + 2] === 'to';
-      if (isWe(tokens, i) && !MODALS.test(tokens[i - 1] ?? '') && !obliged && verbs.some((n) => weVerbs.test(n)) && !bareHave(tokens, i)) return true;
-      // "our app" names a workload; with `detailed`, only "our app runs / is / needs ..." describes it.
-      // ...but "our infrastructure board" is people.
-      if (POSSESSIVE.has(t) && tokens.slice(i + 1, i + 4).some((n, k) => things.test(n) && !ORG_NOUNS.test(tokens[i + 2 + k] ?? ''))) {
-        if (!detailed || tokens.slice(i + 2, i + 6).some((n, k) => CLAUSE_VERBS.test(n) && !MODALS.test(tokens[i + 1 + k] ?? ''))) return true;
-      }
-      // Figures describe the sender's workload when the sender speaks of it ("we peak at 2k rps"), not in
-      // a question about load in general ("when load goes 10x, which copes").
-      const own = firstPerson || stack > 0 || (tokens[0] === 'the' && MY_THINGS.test(tokens[1] ?? ''));
-      // "20 users, runs on one vm: move it or leave it?": figures with a verdict asked for describe a workload too.
-      if ((own || asksVerdict(tokens)) && !/^(?:19|20)\d\d$/.test(t) && /^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
-      if (own && /^\d+(?:gb|tb|k|m|x|rps)$/.test(t)) return true;
-      continue;
-    }
-    // "we run", "we're a bank", "I have an app" -- but not "can we run" / "should I use".
-    // "I'm wondering", "we are curious": a state of mind, not a workload.
-    const musing =
-      ((tokens[i + 1] === 'am' || tokens[i + 1] === 'are') && MUSING.has(tokens[i + 2] ?? '')) ||
-      // "that I do not get with vms": a negated verb describes nothing.
-      (tokens[i + 1] === 'do' && tokens[i + 2] === 'not');
-    if (isWe(tokens, i) && next.some((n) => WE_VERBS.test(n)) && !MODALS.test(tokens[i - 1] ?? '') && !bareHave(tokens, i) && !musing) return true;
-    // "we're" / "we've" (not "they were built on").
-    if ((t === 'were' || t === 'weve') && isWe(tokens, i)) return true;
-    // "it's a trading system, needs ...", "this is an internal app with ...".
-    const articleAt = (t === 'it' || t === 'this') && tokens[i + 1] === 'is' ? i + 2 : t === 'its' ? i + 1 : -1;
-    if (articleAt > 0 && ARTICLES.has(tokens[articleAt] ?? '') && tokens.slice(articleAt + 1, articleAt + 4).some((n) => MY_THINGS.test(n))) return true;
-    // "our app is", "my service runs".
-    if (POSSESSIVE.has(t)) {
-      const nounAt = tokens.slice(i + 1, i + 4).findIndex((n) => MY_THINGS.test(n));
-      // "our game servers need ...": a possessive and then a verb describe something.
-      if (tokens.slice(i + 2, i + 6).some((n) => CLAUSE_VERBS.test(n))) return true;
-      // "what happens to my app if ...", "where should our service run": a question about it, not a description.
-      // ("which should my team go with" names people, not a workload.)
-      if (nounAt >= 0 && !PEOPLE.test(tokens[i + 1 + nounAt] ?? '') && !MODALS.test(tokens[0] ?? '') && !QUESTION_OPENERS.has(tokens[0] ?? '')) return true;
-    }
-    if (/^\d+(?:[.,]\d+)?(?:k|m|gb|tb|x)?$/.test(t) && tokens.slice(i + 1, i + 4).some((n) => FIGURE_UNITS.test(n))) return true;
-    if (/^\d+(?:gb|tb|k|m|x|rps)$/.test(t)) return true;
-  }
-  return false;
-}
-
-const JOINERS = new Set(['and', 'or', 'vs', 'versus', 'than', 'between', 'to', 'with']);
-
-/**
- * "hypervisors versus container orchestration": set against VMs, "container orchestration" names the
- * Kubernetes side, not the orchestration topic ("what does container orchestration mean" keeps the topic).
- */
-function containerOrchestration(tokens: string[], g: GazetteerResult): GazetteerResult {
-  if (!g.platforms.includes('vm') || !g.topics.includes('orchestration')) return g;
-  const own = g.matches.filter((m) => m.entity.kind === 'topic' && m.entity.value === 'orchestration');
-  const named = own.filter((m) => /^containers?$/.test(tokens[m.start - 1] ?? '') && /^orchestrat/.test(tokens[m.start] ?? ''));
-  if (named.length === 0 || named.length !== own.length) return g;
-  return { ...g, topics: g.topics.filter((t) => t !== 'orchestration') };
-}
-
-/** A topic's own name: "is a shared kernel a security hole" asks about security, whatever else it mentions first. */
-const TOPIC_NAMES: Partial<Record<Topic, RegExp>> = {
-  security: /^(?:security|secure|securely|insecure)$/,
-  resource_efficiency: /^(?:overhead|efficiency|efficient|efficiently|footprint|density|utili[sz]ation|memory|ram)$/,
-  isolation: /^(?:isolation|isolated|isolate|segregation|separation|separates)$/,
-  scaling: /^(?:scaling|scalability|scalable|autoscaling)$/,
-  portability: /^(?:portability|portable)$/,
-  orchestration: /^(?:orchestration|orchestrate|orchestrator)$/,
-  compatibility: /^(?:compatibility|compatible)$/,
-  snapshots: /^(?:snapshots?|backups?|migrate|migration|migrating)$/,
-  maintenance: /^(?:maintenance|maintaining|patching|upkeep)$/,
-};
-
-function preferNamedTopic(tokens: string[], g: GazetteerResult): GazetteerResult {
-  if (g.topics.length < 2) return g;
-  // Named inside one of its own matches: "maintenance overhead" names maintenance, not resource efficiency.
-  const named = g.topics.filter((t) => {
-    const re = TOPIC_NAMES[t];
-    return re !== undefined && g.matches.some((m) => m.entity.kind === 'topic' && m.entity.value === t && tokens.slice(m.start, m.end).some((w) => re.test(w)));
-  });
-  if (named.length !== 1 || named[0] === g.topics[0]) return g;
-  const first = named[0] as Topic;
-  return { ...g, topics: [first, ...g.topics.filter((t) => t !== first)] };
-}
-
-/** "docker and podman", "nomad vs k8s": a platform slot joined to a word vmk does not know. */
-function comparesWithUnknown(slotted: string[], isUnknown: (w: string) => boolean): boolean {
-  for (let i = 0; i < slotted.length; i++) {
-    if (slotted[i] !== SLOT_PLATFORM) continue;
-    const after = slotted[i + 1];
-    const next = slotted[i + 2];
-    if (after && JOINERS.has(after) && after !== 'to' && after !== 'with' && next && isUnknown(next)) return true;
-    const before = slotted[i - 1];
-    const prev = slotted[i - 2];
-    if (before && (before === 'and' || before === 'or' || before === 'vs' || before === 'versus') && prev && isUnknown(prev)) return true;
-    // "is serverless better than containers": something unknown weighed against a platform, with nothing of vmk's in between.
-    if (before === 'than' || (before === 'of' && slotted[i - 2] === 'instead') || before === 'over') {
-      const lead = slotted.slice(Math.max(0, i - 6), i - 1);
-      if (!lead.some((w) => w.startsWith('zz')) && lead.some(isUnknown)) return true;
-    }
-  }
-  return false;
-}
-
-const MEASURES = /^(?:zznumber|ms|milliseconds?|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)$/;
-
-/** Cloud providers: choosing between them is not a VM-or-Kubernetes question. */
-const CLOUDS = new Set('aws azure gcp google oracle ibm alibaba digitalocean linode hetzner ovh'.split(' '));
-
-/** "x vs y" where neither side is a platform or topic. */
-function comparesOtherThings(slotted: string[], isUnknown: (w: string) => boolean): boolean {
-  // "the difference between RAM and storage": two things, neither a platform, one of them unknown to vmk.
-  const between = slotted.indexOf('between');
-  if (between > 0 && /^(?:difference|differences|diff)$/.test(slotted[between - 1] ?? '')) {
-    const and = slotted.indexOf('and', between);
-    const sides = and > between ? [slotted.slice(between + 1, and), slotted.slice(and + 1, and + 3)] : [];
-    if (sides.length === 2 && sides.every((w) => !w.includes(SLOT_PLATFORM)) && sides.some((w) => w.some(isUnknown))) return true;
-  }
-  for (let i = 1; i + 1 < slotted.length; i++) {
-    const t = slotted[i];
-    // "calico or cilium", "aws or azure": two names vmk does not know, or two clouds, offered as a choice.
-    if (t === 'or') {
-      const a = slotted[i - 1] as string;
-      const b = slotted[i + 1] as string;
-      if ((isUnknown(a) && isUnknown(b)) || (CLOUDS.has(a) && CLOUDS.has(b))) return true;
-      continue;
-    }
-    if (t !== 'versus' && t !== 'vs' && t !== 'than') continue;
-    const a = slotted[i - 1] as string;
-    const b = slotted[i + 1] as string;
-    // "seconds vs minutes", "10 vs 100": amounts, not two products.
-    if (MEASURES.test(a) && MEASURES.test(b)) continue;
-    if (!a.startsWith('zz') && !b.startsWith('zz') && !STOP.has(a) && !STOP.has(b)) return true;
-  }
-  return false;
-}
-
-/** "is gvisor a kind of vm", "what is kata containers": an unknown name set beside a platform. */
-function asksAboutUnknownProduct(slotted: string[], isUnknown: (w: string) => boolean): boolean {
-  // "can harvester replace vsphere", "will nomad replace k8s": an unknown product set against a platform.
-  if (/^(?:can|could|does|will|would|should)$/.test(slotted[0] ?? '') && isUnknown(slotted[1] ?? '') && /^(?:replace|replaces|substitute|supersede)$/.test(slotted[2] ?? '')) {
-    return slotted.slice(3, 6).includes(SLOT_PLATFORM);
-  }
-  let i = 0;
-  if (slotted[i] === 'what' || slotted[i] === 'so') i += 1;
-  if (slotted[i] !== 'is' && slotted[i] !== 'are') return false;
-  // "what is docker hub", "what is eks anywhere": a platform name and an unknown word ending the question.
-  const at = slotted[i + 1] === 'a' || slotted[i + 1] === 'an' ? i + 2 : i + 1;
-  if (slotted[0] === 'what' && slotted[at] === SLOT_PLATFORM && slotted.length - at <= 3) {
-    const tail = slotted.slice(at + 1).filter((w) => w !== '?');
-    if (tail.length === 1 && isUnknown(tail[0] as string)) return true;
-  }
-  const name = slotted[i + 1];
-  if (name === undefined || !isUnknown(name)) return false;
-  const rest = slotted.slice(i + 2, i + 6);
-  const p = rest.indexOf(SLOT_PLATFORM);
-  return p >= 0 && rest.slice(0, p).every((w) => /^(?:a|an|the|like|kind|sort|type|form|of|just|really|basically|another|similar|to)$/.test(w));
-}
-
-/** Verbs of operating a tool: "how do I install ...", "how to configure ...". */
-const HOW_TO_VERBS = new Set(
-  `install uninstall reinstall configure config set setup create join mount unmount resize enlarge extend upgrade downgrade
-  reset ssh connect expose enable disable rotate copy write fix restart delete remove attach detach provision register
-  login log import export convert clone`
-    .split(/\s+/)
-    .filter(Boolean),
-);
-
-/** Where the verb of "how do I <verb>" / "how to <verb>" sits, or -1. */
-function howToVerbAt(tokens: string[]): number {
-  const start = tokens.findIndex((t) => t === 'how');
-  if (start < 0) return -1;
-  const i = start + 1;
-  if (tokens[i] === 'to') return i + 1;
-  if (/^(?:do|can|could|would|should|shall)$/.test(tokens[i] ?? '') && /^(?:i|we|you|one)$/.test(tokens[i + 1] ?? '')) return i + 2;
-  return -1;
-}
-
-/** "how do I join a windows vm to active directory", "how to mount a volume": a how-to, not a comparison. */
-function asksHowToOperate(tokens: string[]): boolean {
-  const at = howToVerbAt(tokens);
-  return at >= 0 && HOW_TO_VERBS.has(tokens[at] ?? '');
-}
-
-/** "how do I ... in vsphere": step by step in one product (choosing is not a how-to). */
-function asksHowTo(tokens: string[]): boolean {
-  const at = howToVerbAt(tokens);
-  return at >= 0 && !/^(?:choose|chose|pick|decide|know|tell|compare|figure|use|get|start|think|weigh|judge|evaluate)$/.test(tokens[at] ?? '');
-}
-
-/** Platform names that are one vendor's product rather than the platform in general. */
-const PRODUCTS = new Set(
-  ['vmware', 'vsphere', 'esxi', 'hyper v', 'hyperv', 'kvm', 'xen', 'proxmox', 'virtualbox', 'virtual box', 'ec2', 'ec2 instance', 'azure vm', 'compute engine', 'eks', 'aks', 'gke', 'openshift', 'rancher', 'k3s', 'microk8s', 'docker'],
-);
-
-const INSTANCE_SIZES = /^(?:nano|micro|small|medium|large|xlarge|\d+xlarge|metal|highmem|highcpu|standard)$/;
-
-/** "t3.medium", "m5.xlarge", "e2 standard": a cloud provider's instance type. */
-function namesInstanceType(tokens: string[]): boolean {
-  for (let i = 0; i + 1 < tokens.length; i++) {
-    if (/^[a-z]{1,3}\d[a-z0-9]{0,3}$/.test(tokens[i] as string) && INSTANCE_SIZES.test(tokens[i + 1] as string)) return true;
-    if (/^standard$/.test(tokens[i] as string) && /^[a-z]\d+[a-z]*$/.test(tokens[i + 1] as string)) return true;
-  }
-  return false;
-}
-
-/** "What's the difference?" compares the platforms even with an unfamiliar word in it. */
-const OVERALL = new Set('overall summary summarize summarise overview general generally nutshell gist broadly strengths weaknesses pros cons tradeoffs'.split(' '));
-
-function hasTopicFreeCompareWord(tokens: string[]): boolean {
-  // "overall", "in general", "high level", "in a nutshell": the comparison as a whole.
-  if (tokens.some((t, i) => OVERALL.has(t) || (t === 'level' && (tokens[i - 1] === 'high' || tokens[i - 1] === 'top')))) return true;
-  // "how do the two compare", "how do both differ".
-  return tokens.some((t) => t === 'two' || t === 'both') && tokens.some((t) => /^(?:compare[ds]?|comparing|differ|differs|difference|differences)$/.test(t));
-}
-
-function round(x: number): number {
-  return Math.max(0, Math.min(1, Math.round(x * 1000) / 1000));
-}
-
-/** "vmk, what is k8s?" / "hey vmk": the bot's own name is an address, not content. */
-function dropAddress(tokens: string[]): string[] {
-  if (tokens.length < 2) return tokens;
-  return tokens.filter((t, i) => t !== 'vmk' || (i > 0 && !COURTESY.has(tokens[i - 1] as string)));
-}
-
-/** Words that make a message ask something, whatever courtesy surrounds it. */
-const ASKING = new Set('what how which why where when who can could should would is are do does help explain tell show'.split(' '));
-
-/** Openings that thank or greet whatever follows ("thank you for ...", "good day to you", "dear vmk, hello"). */
-const THANKS_OPENERS = [['thank'], ['thanks'], ['thx'], ['ty'], ['many', 'thanks'], ['much', 'appreciated'], ['appreciated'], ['appreciate', 'it'], ['cheers', 'for'], ['much', 'obliged'], ['obliged'], ['merci'], ['gracias'], ['danke']];
-const GREETING_OPENERS = [['hi'], ['hello'], ['hey'], ['greetings'], ['good', 'morning'], ['good', 'afternoon'], ['good', 'evening'], ['good', 'day'], ['howdy']];
-
-const PRAISE = new Set('great nice awesome perfect cool super brilliant excellent helpful answer reply stuff ok okay wow'.split(' '));
-
-function socialOpening(tokens: string[]): 'thanks' | 'greeting' | null {
-  const all = tokens.filter((t) => t !== 'dear' && t !== 'vmk' && t !== 'kindly');
-  // "great answer, thanks a bunch": praise before the thanks.
-  let from = 0;
-  while (from < all.length - 1 && PRAISE.has(all[from] as string)) from++;
-  const words = all.slice(from);
-  const opens = (list: string[][]): boolean => list.some((o) => o.every((w, k) => words[k] === w));
-  if (opens(THANKS_OPENERS)) return 'thanks';
-  if (opens(GREETING_OPENERS)) return 'greeting';
-  return null;
-}
-
-/** Drops greetings and thanks around a real question ("hi! what is k8s? thanks"). */
-function trimCourtesy(slotted: string[]): string[] {
-  const meaningful = (ts: string[]): number => ts.filter((t) => !STOP.has(t) && !COURTESY.has(t)).length;
-  let start = 0;
-  let end = slotted.length;
-  while (start < end && COURTESY.has(slotted[start] as string) && meaningful(slotted.slice(start + 1, end)) >= 2) start++;
-  while (end > start && (COURTESY.has(slotted[end - 1] as string) || slotted[end - 1] === '?') && meaningful(slotted.slice(start, end - 1)) >= 2) end--;
-  return slotted.slice(start, end);
-}
-
-/**
- * The platform a message is about: the only one named, or, when both are
- * named, the first one not negated ("kubernetes rather than VMs" -> kubernetes).
- * Null when both are named on an equal footing.
- */
-function pickPlatform(tokens: string[], g: GazetteerResult): Side | null {
-  const distinct = [...new Set(g.platforms)];
-  if (distinct.length === 0) return null;
-  if (distinct.length === 1) return distinct[0] ?? null;
-  const negated = new Set<Side>();
-  for (const m of g.matches) {
-    if (m.entity.kind !== 'platform') continue;
-    // "rather than VMs", "not interested in VMs": a negator up to three words before.
-    const before = tokens.slice(Math.max(0, m.start - 3), m.start);
-    if (before.some((t) => NEGATORS.has(t))) negated.add(m.entity.value);
-  }
-  const wanted = distinct.filter((p) => !negated.has(p));
-  return wanted.length === 1 ? (wanted[0] ?? null) : null;
-}
+/** Every intent id, for callers that list them. */
+export const INTENT_IDS: readonly IntentId[] = INTENTS;
+export const POLICY_ROWS = POLICY.length;
