@@ -2,7 +2,8 @@
  * Cross-validation by writer: the corpus files are dealt into folds, and each
  * fold is scored by models trained without it. Each corpus file was written by
  * someone else, so a fold measures how the models fare on a writer they never
- * saw. Usage: node dist/scripts/crossval.js [folds] [--bits N] [--errors]
+ * saw. Usage: node dist/scripts/crossval.js [folds] [--bits N] [--errors] [--test a.jsonl,b.jsonl]
+ * (--test: one fold made of the named files, trained on all the others)
  */
 import { loadKnowledge } from '../src/knowledge/load.js';
 import { KNOWLEDGE_DIR } from '../src/paths.js';
@@ -24,10 +25,13 @@ const all = loadCorpus();
 if (all.length !== byFile.reduce((n, f) => n + f.lines.length, 0)) throw new Error('corpus mismatch');
 const byText = new Map<string, ReturnType<typeof createNlu>>();
 const lines: ReturnType<typeof readJsonl> = [];
-for (let k = 0; k < folds; k++) {
-  const test = byFile.filter((_, i) => i % folds === k);
-  const train = byFile.filter((_, i) => i % folds !== k).flatMap((f) => f.lines);
-  const nlu = createNlu({ lexicon: knowledge.lexicon, intents: knowledge.intents, corpus: train.map((l) => ({ text: l.text, intent: l.intent, ...(l.topic ? { topic: l.topic } : {}) })) }, { bits });
+const testAt = args.indexOf('--test');
+const named = testAt >= 0 ? (args[testAt + 1] ?? '').split(',') : null;
+for (let k = 0; k < (named ? 1 : folds); k++) {
+  const inFold = (f: { file: string }, i: number): boolean => (named ? named.includes(f.file) : i % folds === k);
+  const test = byFile.filter(inFold);
+  const train = byFile.filter((f, i) => !inFold(f, i)).flatMap((f) => f.lines);
+  const nlu = createNlu({ lexicon: knowledge.lexicon, intents: knowledge.intents, corpus: train }, { bits });
   for (const l of test.flatMap((f) => f.lines)) {
     byText.set(l.text, nlu);
     lines.push(l);

@@ -26,7 +26,7 @@ export function loadCorpus(dir: string = KNOWLEDGE_DIR): CorpusLine[] {
   for (const f of files) {
     const shown = shownPath(dir, join(CORPUS_DIR, f));
     try {
-      for (const l of readJsonl(readFileSync(join(dir, CORPUS_DIR, f), 'utf8'))) out.push(l.topic ? { text: l.text, intent: l.intent, topic: l.topic } : { text: l.text, intent: l.intent });
+      for (const l of readJsonl(readFileSync(join(dir, CORPUS_DIR, f), 'utf8'))) out.push(l);
     } catch (err) {
       const m = /^line (\d+): (.*)$/s.exec((err as Error).message);
       throw new KnowledgeError([{ file: shown, path: '', line: m ? Number(m[1]) : undefined, message: m ? (m[2] as string) : (err as Error).message }]);

@@ -51,6 +51,15 @@ export function features(a: Analysis): Feature[] {
   if (last) out.push([`last:${last}`, 0.5]);
   scaled([...negatedWords].map((w) => `neg:${SLOT_CHARS[w] ?? stem(w)}`), 0.8, out);
 
+  // The sentence that asks, on its own: in a long message the context says who asks, the question what is asked.
+  if (a.focus.length > 0) {
+    const fw = clip(a.focus).map((t) => SLOT_CHARS[t] ?? stem(t));
+    scaled(fw.map((w) => `q:${w}`), 1.5, out);
+    const fp: string[] = [];
+    for (let i = 0; i <= fw.length; i++) fp.push(`qb:${i === 0 ? '^' : fw[i - 1]}_${i === fw.length ? '$' : fw[i]}`);
+    scaled(fp, 1, out);
+  }
+
   // Entities.
   const platforms = new Set(a.g.platforms);
   for (const p of platforms) out.push([`ent:platform:${p}`, 0.7]);

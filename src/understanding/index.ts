@@ -21,7 +21,7 @@
  */
 import type { Knowledge } from '../knowledge/schema.js';
 import type { ConversationState } from '../store/types.js';
-import { INTENTS, TOPICS, type Classification, type IntentId, type Topic } from '../types.js';
+import { INTENTS, TOPICS, type Classification, type IntentId, type Side, type Topic } from '../types.js';
 import type { Nlu } from './types.js';
 import { features } from './features.js';
 import { gazetteerFromPatterns, gazetteerPatterns, stem, type GazetteerPattern } from './gazetteer.js';
@@ -52,6 +52,7 @@ export interface CorpusLine {
   text: string;
   intent: IntentId;
   topic?: Topic;
+  platform?: Side;
 }
 
 export interface NluKnowledge {
@@ -91,6 +92,8 @@ export interface NluModel {
   content: string[];
   intent: LinearModel;
   topic: LinearModel;
+  /** Which side a topic or platform question is about: vm, kubernetes or none (both alike). */
+  platform: LinearModel;
 }
 
 /** Options for training (cross-validation uses smaller models). */
@@ -141,11 +144,11 @@ export function trainNluModel(knowledge: NluKnowledge, settings: TrainSettings =
   const base = { gazetteer: patterns, frequency: [...frequency], knownStems, content: [...content] };
   const analyse = parts(knowledge, base);
   const analysed = lines.map((l) => ({ line: l, a: analyse(l.text) }));
-  const train = { bits: settings.bits ?? 16, epochs: settings.epochs ?? 10 };
+  const train = { bits: settings.bits ?? 16, epochs: settings.epochs ?? 15 };
 
   const intent = trainLinear(
     analysed.map(({ line, a }) => ({ features: features(a), label: line.intent })),
-    { ...train, rate: 0.25, l2: 2e-6 },
+    { ...train, rate: 0.15, l2: 2e-6 },
   );
   // Topics: every topic-labelled line, plus each surface form of the lexicon as a short example of its topic.
   const topicExamples: { features: Feature[]; label: string }[] = [];
@@ -163,7 +166,12 @@ export function trainNluModel(knowledge: NluKnowledge, settings: TrainSettings =
     }
   }
   const topic = trainLinear(topicExamples, { ...train, rate: 0.25, l2: 2e-6, weights: topicWeights });
-  return { ...base, intent, topic };
+  // Sides: topic and platform questions that name at least one platform, labelled with the side they are about.
+  const sides = analysed
+    .filter(({ line, a }) => (line.intent === 'ask_topic' || line.intent === 'ask_platform') && a.g.platforms.length > 0)
+    .map(({ line, a }) => ({ features: features(a), label: line.platform ?? 'none' }));
+  const platform = trainLinear(sides, { ...train, rate: 0.2, l2: 2e-6 });
+  return { ...base, intent, topic, platform };
 }
 
 /** The topic model sees the same features; the words inside topic names matter, so they are added unslotted. */
@@ -190,6 +198,23 @@ export function createNluFromModel(knowledge: NluKnowledge | Pick<NluKnowledge, 
   const analyse = parts({ ...(knowledge as NluKnowledge), corpus: [] }, model);
   const intentModel = linearScorer(model.intent);
   const topicModel = linearScorer(model.topic);
+  const sideModel = linearScorer(model.platform);
+  /** The side the message is about, among the platforms it names. */
+  const sideOf = (a: Analysis, fs: Feature[], required: boolean): Side | null => {
+    const named = new Set(a.g.platforms);
+    if (named.size === 0) return null;
+    if (required && named.size === 1) return a.g.platforms[0] ?? null;
+    const p = sideModel.probabilities(fs);
+    let best: string | null = null;
+    let bestScore = -1;
+    sideModel.labels.forEach((l, i) => {
+      if ((l === 'none' || named.has(l as Side)) && (p[i] ?? 0) > bestScore) {
+        best = l;
+        bestScore = p[i] ?? 0;
+      }
+    });
+    return best === null || best === 'none' ? null : best;
+  };
 
   function decide(text: string, context: Context, trace: Explanation): Classification {
     const a = analyse(typeof text === 'string' ? text : '');
@@ -219,7 +244,7 @@ export function createNluFromModel(knowledge: NluKnowledge | Pick<NluKnowledge, 
         intent: o.intent,
         topic: out ? null : (o.topic ?? null),
         topics: out ? a.g.topics : (o.topics ?? (o.topic ? [o.topic] : a.g.topics)),
-        platform: out ? null : o.platform !== undefined ? o.platform : a.platform,
+        platform: out ? null : o.platform !== undefined ? o.platform : o.intent === 'ask_topic' || o.intent === 'ask_platform' ? sideOf(a, fs, o.intent === 'ask_platform') : a.platform,
         confidence: round(o.confidence),
       };
       if (o.alternative) c.alternative = { intent: o.alternative.intent, confidence: round(o.alternative.confidence) };

@@ -29,6 +29,11 @@ export interface Analysis {
   unknown: string[];
   unknownShare: number;
   sentences: number;
+  /**
+   * The sentence that carries the question, slotted, when the message has more than one sentence:
+   * the last one with a question mark, else the last one ("context... context... is upkeep lighter on k8s?").
+   */
+  focus: string[];
   /** The platform the message is about (the only one named, or the one not negated). */
   platform: Side | null;
   signals: string[];
@@ -64,6 +69,23 @@ export function negatedIndices(tokens: string[]): number[] {
 
 export type Analyse = (text: string) => Analysis;
 
+/** Sentences of a message: split after . ! ? and at line breaks and paragraph tags; a question mark stays with its sentence. */
+export function splitSentences(text: string): string[] {
+  const out: string[] = [];
+  for (const block of text.split(/\n+|<\/p>|<br\s*\/?>/i)) {
+    let start = 0;
+    for (let i = 0; i < block.length; i++) {
+      const ch = block[i];
+      if ((ch === '.' || ch === '!' || ch === '?') && (i + 1 === block.length || block[i + 1] === ' ')) {
+        out.push(block.slice(start, i + 1));
+        start = i + 1;
+      }
+    }
+    out.push(block.slice(start));
+  }
+  return out.filter((s) => /\p{L}/u.test(s));
+}
+
 export function createPipeline(parts: PipelineParts): Analyse {
   const { normalizer, typos, gazetteer, content } = parts;
   const namesForeign = (tokens: string[]): boolean =>
@@ -79,7 +101,14 @@ export function createPipeline(parts: PipelineParts): Analyse {
     const contentTokens = tokens.filter((w) => !S.FUNCTION_WORDS.has(w) && !/^\d/.test(w) && w !== '?');
     const unknown = contentTokens.filter((w) => !content.has(stem(w)));
     const unknownShare = contentTokens.length === 0 ? 0 : unknown.length / contentTokens.length;
-    const sentences = Math.max(1, text.split(/[.!?\n]+\s+|\n+/).filter((s) => /\p{L}/u.test(s)).length);
+    const parts = splitSentences(text);
+    const sentences = Math.max(1, parts.length);
+    let focus: string[] = [];
+    if (parts.length > 1) {
+      const asked = [...parts].reverse().find((s) => s.includes('?')) ?? (parts[parts.length - 1] as string);
+      const ft = S.dropAddress(normalizer.tokens(asked)).map((w) => typos.correct(w));
+      focus = gazetteer.annotate(ft).slotted;
+    }
     const negated = negatedIndices(tokens);
     const platformsNamed = new Set(g.platforms);
 
@@ -130,6 +159,6 @@ export function createPipeline(parts: PipelineParts): Analyse {
     sig('numbers', numbers > 0);
     sig('many_numbers', numbers > 2);
 
-    return { text, tokens, g, slotted, negated, unknown, unknownShare, sentences, platform: S.pickPlatform(tokens, g), signals };
+    return { text, tokens, g, slotted, negated, unknown, unknownShare, sentences, focus, platform: S.pickPlatform(tokens, g), signals };
   };
 }

@@ -158,7 +158,7 @@ export function decideAfter(
   const named = topicOf();
   let topic = named.topic;
   let topics = named.topics;
-  let platform = a.platform;
+  let platform: Side | null | undefined = undefined;
 
   if ((intent === 'compare_overview' || intent === 'ask_platform') && a.g.topics.length > 0) {
     intent = 'ask_topic';
@@ -174,10 +174,13 @@ export function decideAfter(
       confidence *= 0.8;
     }
   }
-  if (intent === 'ask_platform' && !platform) {
+  if (intent === 'ask_platform' && platforms.size !== 1) {
     row = 'platform-needed';
     if (platforms.size === 0 && context.lastPlatform) platform = context.lastPlatform;
-    else intent = 'compare_overview';
+    else {
+      intent = 'compare_overview';
+      platform = null;
+    }
   }
   if (intent !== 'ask_topic') {
     topic = null;
@@ -186,7 +189,7 @@ export function decideAfter(
 
   const out: PolicyOutcome = { row, intent, confidence, topic, topics, platform };
   const second = ranking.find((r) => r.intent !== first.intent && r.intent !== 'out_of_scope' && r.intent !== intent);
-  const answerable = (alt: IntentId): boolean => (alt !== 'ask_platform' || platform !== null || platforms.size > 0) && (alt !== 'ask_topic' || topic !== null);
+  const answerable = (alt: IntentId): boolean => (alt !== 'ask_platform' || platforms.size === 1) && (alt !== 'ask_topic' || topic !== null);
   if (second && answerable(second.intent) && first.score - second.score < thresholds.clarifyMargin && confidence < clarifyBelow) {
     out.alternative = { intent: second.intent, confidence: second.score };
     if (row === 'model') out.row = 'clarify';
