@@ -79,8 +79,6 @@ function traitsOf(catalog: Catalog, ids: Iterable<string>): Trait[] {
   return out;
 }
 
-/** The trait saying that one part of the estate is kept on VMs ("the PLC gateway stays on dedicated VMs"). */
-const SEPARATE_VM_PART = 'stays_on_vms';
 /** Questions whose Kubernetes-bound traits describe a new, container-ready part of the estate. */
 const ESTATE_NEW_QUESTIONS = new Set(['architecture', 'services']);
 
@@ -117,9 +115,9 @@ export function evaluate(catalog: Catalog, traitIds: Iterable<string>): Evaluati
   let decidedBy: DecidedBy;
   let decidingGate: FiredGate | null = null;
   let g: FiredGate | undefined;
-  if ((g = gate('realtime')) && !(newPart && (traits.some((t) => t.id === SEPARATE_VM_PART) || gate('split') !== undefined))) {
-    // Hard timing needs reserved capacity whatever else is said, unless the text itself sets a part apart on VMs
-    // (or says outright that the estate mixes old and new parts) next to new services.
+  if ((g = gate('realtime')) && !newPart && !gate('split')) {
+    // Hard timing needs reserved, unshared capacity. Neither platform is sold on it in the article, so a real-time
+    // part next to new services is a split estate like any other VM-bound part; on its own it stays on reserved VMs.
     verdict = 'vm';
     decidedBy = 'realtime';
     decidingGate = g;

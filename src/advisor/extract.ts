@@ -1,3 +1,6 @@
+import { cleanText } from '../understanding/normalize.js';
+import { negationSpan } from '../understanding/negation.js';
+import { findSurges } from '../understanding/quantities.js';
 import { compilePattern, NUM_WORDS, type Catalog } from './catalog.js';
 
 /** A trait found in the user's words, with the exact phrase that evidences it. */
@@ -13,13 +16,6 @@ interface CompiledPattern {
   max?: number;
 }
 
-/** Words that turn the phrase after them around ("we don't need GPUs", "no Windows"). */
-const NEGATOR = /(?<![a-z])(no|not|don['’]?t|doesn['’]?t|didn['’]?t|won['’]?t|isn['’]?t|aren['’]?t|haven['’]?t|hasn['’]?t|hadn['’]?t|never|without|nor|neither|zero|none|nothing|lack|lacks|avoid|instead of|rather than|except)(?![a-z])/i;
-/** A negation after the phrase ("GPUs are not needed", "Windows: none"). */
-const POST_NOT = /^[\s:,-]*((is|are|was|were)\s+(not|n['’]t)\s+(needed|required|necessary|a concern|an issue|relevant|important|used|a factor)|(isn['’]?t|aren['’]?t)\s+(needed|required|necessary|a concern|an issue|relevant|important|used|a factor)|(not|none|nope)\b(?!\s+only))/i;
-/** Clause boundaries: negation does not cross them. */
-const BOUNDARY = /[.;!?\n,()]|\b(but|and|however|although|though|while|whereas|so|because)\b/gi;
-
 function parseNumber(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const lower = raw.toLowerCase().replace(/\s+/g, ' ').replace(/-/g, ' ');
@@ -27,39 +23,39 @@ function parseNumber(raw: string | undefined): number | undefined {
   return NUM_WORDS[lower];
 }
 
-/** Where the clause holding `index` starts: after the last boundary, at most five words back. */
-function clauseStart(text: string, index: number): number {
-  const from = Math.max(0, index - 80);
-  const before = text.slice(from, index);
-  let cut = 0;
-  for (const m of before.matchAll(BOUNDARY)) cut = (m.index ?? 0) + m[0].length;
-  const words = [...before.slice(cut).matchAll(/\S+/g)];
-  const first = words.length > 5 ? words[words.length - 5] : words[0];
-  return from + cut + (first ? (first.index ?? 0) : before.length - cut);
+/** The trait for an estate whose parts belong on different platforms. */
+const SPLIT = 'mixed_estate';
+const VM_GATES = new Set(['os', 'vendor', 'hardware', 'realtime', 'live_migration']);
+/** Traits that pull a part of the estate towards Kubernetes on their own. */
+const KUBERNETES_PULLS = new Set(['spiky_traffic', 'batch_jobs', 'frequent_releases', 'fast_startup']);
+
+function isVmBound(catalog: Catalog, id: string): boolean {
+  const t = catalog.trait.get(id);
+  return t !== undefined && (t.component === 'vm' || (t.gate !== undefined && VM_GATES.has(t.gate)));
 }
 
-function windowAfter(text: string, end: number): string {
-  const after = text.slice(end, end + 60);
-  const stop = after.search(/[.;!?\n(]|\b(but|however|although|though|while|whereas)\b/i);
-  return stop === -1 ? after : after.slice(0, stop);
+function pullsToKubernetes(catalog: Catalog, id: string): boolean {
+  const t = catalog.trait.get(id);
+  return t !== undefined && (t.component === 'kubernetes' || KUBERNETES_PULLS.has(id));
 }
 
-/**
- * When the phrase at [index, end) is negated, the span of text that says so
- * (negation and phrase together, e.g. "no Windows", "GPUs are not needed");
- * otherwise null.
- */
-export function negationSpan(text: string, index: number, end: number): { start: number; end: number } | null {
-  const start = clauseStart(text, index);
-  const window = text.slice(start, index);
-  let last: RegExpExecArray | null = null;
-  const re = new RegExp(NEGATOR.source, 'gi');
-  for (let m = re.exec(window); m; m = re.exec(window)) last = m;
-  if (last) return { start: start + last.index, end };
-  const post = POST_NOT.exec(windowAfter(text, end));
-  if (post) return { start: index, end: end + post[0].length };
-  return null;
+/** Which sentence an offset falls in (sentences end at . ! ? or a line break followed by a space or the end). */
+function sentenceIndex(text: string): (offset: number) => number {
+  const ends: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n' || ((c === '.' || c === '!' || c === '?' || c === ';') && (i + 1 === text.length || /\s/.test(text[i + 1] as string)))) ends.push(i);
+  }
+  return (offset) => {
+    let n = 0;
+    while (n < ends.length && (ends[n] as number) < offset) n++;
+    return n;
+  };
 }
+
+/** A surge of this many times or more is spiky traffic, however it is worded. */
+const SURGE = 4;
+const SPIKY = 'spiky_traffic';
 
 /** Compiles every trait pattern once; the result extracts traits from any text. */
 export function createExtractor(catalog: Catalog): (text: string) => FoundTrait[] {
@@ -70,7 +66,9 @@ export function createExtractor(catalog: Catalog): (text: string) => FoundTrait[
       else compiled.push({ trait: trait.id, re: compilePattern(p.re), min: p.min, max: p.max });
     }
   }
-  return (text: string): FoundTrait[] => {
+  return (input: string): FoundTrait[] => {
+    // The same first stage every reading of a message goes through: Unicode, invisible characters, markup, entities.
+    const text = cleanText(input);
     const found = new Map<string, { evidence: string; index: number }>();
     const negatedOnly = new Map<string, { evidence: string; index: number }>();
     for (const p of compiled) {
@@ -89,6 +87,28 @@ export function createExtractor(catalog: Catalog): (text: string) => FoundTrait[
         const hit = negation ? { evidence: text.slice(negation.start, negation.end), index: negation.start } : { evidence, index };
         const prior = target.get(p.trait);
         if (!prior || hit.index < prior.index) target.set(p.trait, hit);
+      }
+    }
+    // Load that jumps several times over is spiky traffic, in whatever words ("from 200 to 50,000 requests").
+    if (!found.has(SPIKY) && catalog.trait.has(SPIKY)) {
+      for (const s of findSurges(text, SURGE)) {
+        const negation = negationSpan(text, s.index, s.index + s.evidence.length);
+        if (negation) continue;
+        found.set(SPIKY, { evidence: s.evidence, index: s.index });
+        break;
+      }
+    }
+    // Two parts of one estate described apart: a part bound to VMs in one sentence, a part that pulls towards
+    // Kubernetes in another ("SCADA runs on Windows Server 2008. The outage map goes from 500 to 40,000 requests").
+    if (!found.has(SPLIT) && catalog.trait.has(SPLIT)) {
+      const sentenceOf = sentenceIndex(text);
+      const vmSide = [...found].filter(([id]) => isVmBound(catalog, id));
+      const k8sSide = [...found].filter(([id]) => pullsToKubernetes(catalog, id));
+      const pair = vmSide.flatMap((v) => k8sSide.map((k) => [v, k] as const)).find(([v, k]) => sentenceOf(v[1].index) !== sentenceOf(k[1].index));
+      if (pair) {
+        const [[, v], [, k]] = pair;
+        const [first, second] = v.index < k.index ? [v, k] : [k, v];
+        found.set(SPLIT, { evidence: `${first.evidence} … ${second.evidence}`, index: first.index });
       }
     }
     // A negated trait becomes its opposite when the catalogue names one ("no Windows" -> Linux).

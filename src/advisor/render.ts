@@ -87,6 +87,7 @@ export function decisionText(ctx: RenderContext, e: Evaluation): string {
   const score = `The weighted score over the eight dimensions is ${signed(e.total)} (Kubernetes at ${signed(0.06)} or more, VMs at ${signed(-0.06)} or less, hybrid in between).`;
   switch (e.decidedBy) {
     case 'realtime':
+      return `Hard real-time timing decided this before any scoring: the article credits neither platform with it, and dense packing on a shared kernel works against it, so it stays on reserved, unshared capacity (beyond the article: real-time kernels, CPU pinning or dedicated hosts). ${score}`;
     case 'gate_vm':
     case 'isolation_vm':
       return `A hard constraint decided this before any scoring: ${gateName}. ${score}`;

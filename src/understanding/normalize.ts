@@ -77,6 +77,16 @@ export function stripEmoji(text: string): string {
   return t;
 }
 
+/**
+ * The first stage every reading of a message shares, before any tokenising:
+ * Unicode NFKC, invisible characters out, any chat markup left by the adapter
+ * out, typographic apostrophes made plain. The advisor matches its trait
+ * patterns on this text, so evidence is quoted from what the person wrote.
+ */
+export function cleanText(text: string): string {
+  return stripMarkup(String(text ?? '').normalize('NFKC').replace(INVISIBLE, '')).replace(/[’‘`´]/g, "'");
+}
+
 export interface Normalizer {
   /** Plain, lower-case word tokens. */
   tokens(text: string): string[];
@@ -104,8 +114,7 @@ export function createNormalizer(slang: Record<string, string>): Normalizer {
 
   return {
     tokens(text: string): string[] {
-      let t = String(text ?? '').normalize('NFKC').replace(INVISIBLE, '');
-      t = stripMarkup(t);
+      let t = cleanText(text);
       t = stripEmoji(t);
       t = t.toLowerCase().replace(/[’‘`´]/g, "'");
       // Possessives and contractions: "what's" -> "whats", "vm's" -> "vms".

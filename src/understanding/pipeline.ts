@@ -15,6 +15,7 @@ import { stem, type Gazetteer, type GazetteerResult } from './gazetteer.js';
 import type { Normalizer } from './normalize.js';
 import * as S from './signals.js';
 import type { TypoCorrector } from './typo.js';
+import { negatedIndices } from './negation.js';
 
 export interface Analysis {
   text: string;
@@ -39,10 +40,6 @@ export interface Analysis {
   signals: string[];
 }
 
-/** Words that open a negation; it governs the next few words up to a clause boundary. */
-const NEGATORS = new Set(['not', 'no', 'never', 'without', 'nor', 'neither', 'dont', 'doesnt', 'didnt', 'wont', 'isnt', 'arent', 'havent', 'hasnt', 'cant', 'cannot', 'nobody', 'none', 'instead', 'rather', 'except', 'avoid', 'longer']);
-const CLAUSE_ENDS = new Set(['but', 'and', 'however', 'although', 'though', 'while', 'whereas', 'so', 'because', '?', 'yet']);
-const NEGATION_REACH = 4;
 const HEDGES = new Set(['maybe', 'perhaps', 'probably', 'possibly', 'might', 'unsure', 'guess', 'think', 'wondering']);
 
 export interface PipelineParts {
@@ -53,18 +50,6 @@ export interface PipelineParts {
   content: ReadonlySet<string>;
   /** Products the article does not cover, tokenised. */
   foreign: string[][];
-}
-
-export function negatedIndices(tokens: string[]): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    if (!NEGATORS.has(tokens[i] as string)) continue;
-    for (let k = i + 1; k < tokens.length && k <= i + NEGATION_REACH; k++) {
-      if (CLAUSE_ENDS.has(tokens[k] as string)) break;
-      out.push(k);
-    }
-  }
-  return [...new Set(out)];
 }
 
 export type Analyse = (text: string) => Analysis;
