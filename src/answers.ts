@@ -271,3 +271,27 @@ export function internalErrorAnswer(ref: string): Reply {
     visibility: 'private',
   };
 }
+
+/**
+ * A subject next to the comparison (Docker, KubeVirt, cost, startups,
+ * databases, GPUs): what the article covers of it and what not, what it says
+ * that applies (from the topics it draws on, cited), and what lies beyond it,
+ * labelled.
+ */
+export function nearbyAnswer(k: Knowledge, id: string): Reply | null {
+  const subject = k.nearby.find((n) => n.id === id);
+  if (!subject) return null;
+  const drawn = subject.draws_on.map((t) => topicEntry(k, t));
+  return {
+    kind: 'topic',
+    title: subject.name,
+    summary: subject.covers,
+    blocks: [
+      { text: subject.covers },
+      { heading: 'What the article says that applies', bullets: drawn.map((t) => `${t.name}: ${t.summary}`) },
+      { heading: 'Beyond the article', bullets: subject.beyond.map(stripBeyondLabel) },
+    ],
+    actions: [...drawn.slice(0, 2).map((t) => followUpFor(k, t.id)), START_CHOICE],
+    source: cite(k, ...drawn.map((t) => t.section)),
+  };
+}

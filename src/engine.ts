@@ -7,6 +7,7 @@ import {
   guidanceAnswer,
   helpAnswer,
   internalErrorAnswer,
+  nearbyAnswer,
   overviewAnswer,
   platformAnswer,
   storeDownAnswer,
@@ -65,8 +66,12 @@ export function createEngine(deps: EngineDeps): Engine {
     let replies: Reply[];
     let dialog = state.dialog;
 
+    const nearby = classification.nearby ? nearbyAnswer(knowledge, classification.nearby) : null;
     if (alternative && intent !== 'out_of_scope') {
       replies = [clarifyAnswer(knowledge, intent, alternative.intent, topic)];
+    } else if (nearby) {
+      replies = [nearby];
+      if (topic) context.lastTopic = topic;
     } else {
       switch (intent) {
         case 'ask_topic':

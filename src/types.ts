@@ -151,6 +151,8 @@ export interface Classification {
   confidence: number;
   /** The runner-up intent, used for clarifying questions. */
   alternative?: { intent: IntentId; confidence: number };
+  /** A subject next to the comparison the message asks about (knowledge/nearby.yaml id): answered on its own. */
+  nearby?: string;
 }
 
 export interface TurnResult {

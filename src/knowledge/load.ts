@@ -11,6 +11,7 @@ import {
   GuidanceFileSchema,
   IntentFileSchema,
   LexiconFileSchema,
+  NearbyFileSchema,
   PlatformsFileSchema,
   TopicsFileSchema,
   type IntentFile,
@@ -50,6 +51,7 @@ export function loadKnowledge(dir: string = KNOWLEDGE_DIR): Knowledge {
   const platforms = readYaml(dir, 'platforms.yaml', PlatformsFileSchema, problems);
   const guidance = readYaml(dir, 'guidance.yaml', GuidanceFileSchema, problems);
   const lexicon = readYaml(dir, 'lexicon.yaml', LexiconFileSchema, problems);
+  const nearby = readYaml(dir, 'nearby.yaml', NearbyFileSchema, problems);
 
   const intents: IntentFile[] = [];
   const intentDir = join(dir, 'intents');
@@ -94,6 +96,6 @@ export function loadKnowledge(dir: string = KNOWLEDGE_DIR): Knowledge {
     }
   }
 
-  if (problems.length > 0 || !article || !platforms || !guidance || !lexicon) throw new KnowledgeError(problems);
-  return { article, topics, platforms, guidance, lexicon, intents };
+  if (problems.length > 0 || !article || !platforms || !guidance || !lexicon || !nearby) throw new KnowledgeError(problems);
+  return { article, topics, platforms, guidance, lexicon, intents, nearby: nearby.subjects };
 }

@@ -89,6 +89,28 @@ export const GuidanceFileSchema = z.strictObject({
   hybrid_patterns: z.array(z.strictObject({ id, name: z.string().min(1), text: prose, beyond_article: z.boolean() })).min(1),
 });
 
+/** Subjects next to the comparison (Docker, KubeVirt, cost...): what the article covers of them, and what lies beyond it. */
+export const NearbyFileSchema = z.strictObject({
+  subjects: z
+    .array(
+      z.strictObject({
+        id,
+        name: z.string().min(1),
+        /** Each entry: words that must all appear in a message (any order, compared by stem). */
+        triggers: z.array(z.array(z.string().min(1)).min(1)).min(1),
+        /** The subject alone makes a message about our domain ("what is kubevirt"), even with no platform named. */
+        standalone: z.boolean().default(false),
+        /** What the article covers of the subject, and what it does not, in our own words. */
+        covers: prose,
+        /** Topics whose content the answer draws on (cited by their sections). */
+        draws_on: z.array(z.enum(TOPICS)).min(1),
+        beyond: z.array(prose.regex(/^Beyond the article:/, 'start with "Beyond the article:"')).min(1),
+      }),
+    )
+    .min(1),
+});
+export type NearbyFile = z.infer<typeof NearbyFileSchema>;
+
 export const LexiconFileSchema = z.strictObject({
   /** Surface forms that name a platform (lower case; multi-word allowed). */
   platforms: z.strictObject({ kubernetes: z.array(z.string().min(1)).min(5), vm: z.array(z.string().min(1)).min(5) }),
@@ -126,4 +148,6 @@ export interface Knowledge {
   guidance: Guidance;
   lexicon: Lexicon;
   intents: IntentFile[];
+  /** Subjects next to the comparison (knowledge/nearby.yaml). */
+  nearby: NearbyFile['subjects'];
 }

@@ -36,6 +36,6 @@ export function loadCorpus(dir: string = KNOWLEDGE_DIR): CorpusLine[] {
 }
 
 /** What the language models train on: the knowledge base's lexicon and intents, and the corpus beside them. */
-export function nluKnowledge(knowledge: Pick<Knowledge, 'lexicon' | 'intents'>, dir: string = KNOWLEDGE_DIR): NluKnowledge {
-  return { lexicon: knowledge.lexicon, intents: knowledge.intents, corpus: loadCorpus(dir) };
+export function nluKnowledge(knowledge: Pick<Knowledge, 'lexicon' | 'intents' | 'nearby'>, dir: string = KNOWLEDGE_DIR): NluKnowledge {
+  return { lexicon: knowledge.lexicon, intents: knowledge.intents, nearby: knowledge.nearby, corpus: loadCorpus(dir) };
 }

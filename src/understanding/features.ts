@@ -75,6 +75,8 @@ export function features(a: Analysis): Feature[] {
   if (a.tokens.includes('?')) out.push(['shape:question', 0.4]);
   if (a.sentences > 1) out.push([`shape:sentences:${bucket(a.sentences, [2, 4])}`, 0.5]);
 
+  for (const n of a.nearby) out.push([`near:${n.id}`, 0.7]);
+
   // Named signals.
   for (const s of a.signals) out.push([`sig:${s}`, 1]);
   return out;

@@ -60,6 +60,8 @@ export interface NluKnowledge {
   intents: Knowledge['intents'];
   /** Labelled messages beyond the intents' own phrasings. */
   corpus: CorpusLine[];
+  /** Subjects next to the comparison (recognised, answered by the engine). */
+  nearby?: Knowledge['nearby'];
 }
 
 /** Why a message was classified the way it was (for `vmk classify --explain` and tests). */
@@ -114,6 +116,7 @@ function parts(knowledge: NluKnowledge, model: Pick<NluModel, 'gazetteer' | 'fre
     gazetteer,
     content: new Set(model.content),
     foreign: knowledge.lexicon.foreign.map(tokenize),
+    nearby: (knowledge.nearby ?? []).map((n) => ({ id: n.id, standalone: n.standalone, triggers: n.triggers.map((set) => set.flatMap(tokenize).map(stem)) })),
   });
 }
 
@@ -194,7 +197,7 @@ function round(x: number): number {
 }
 
 /** The classifier over a trained model; `knowledge` must be the one the model was trained on (its slang table is used). */
-export function createNluFromModel(knowledge: NluKnowledge | Pick<NluKnowledge, 'lexicon'>, model: NluModel): NluEngine {
+export function createNluFromModel(knowledge: Pick<NluKnowledge, 'lexicon' | 'nearby'>, model: NluModel): NluEngine {
   const analyse = parts({ ...(knowledge as NluKnowledge), corpus: [] }, model);
   const intentModel = linearScorer(model.intent);
   const topicModel = linearScorer(model.topic);
@@ -248,6 +251,7 @@ export function createNluFromModel(knowledge: NluKnowledge | Pick<NluKnowledge, 
         confidence: round(o.confidence),
       };
       if (o.alternative) c.alternative = { intent: o.alternative.intent, confidence: round(o.alternative.confidence) };
+      if (o.nearby) c.nearby = o.nearby;
       return c;
     };
 

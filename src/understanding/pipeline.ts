@@ -38,6 +38,8 @@ export interface Analysis {
   /** The platform the message is about (the only one named, or the one not negated). */
   platform: Side | null;
   signals: string[];
+  /** Subjects next to the comparison that the message names (knowledge/nearby.yaml ids), in file order. */
+  nearby: { id: string; standalone: boolean }[];
 }
 
 const HEDGES = new Set(['maybe', 'perhaps', 'probably', 'possibly', 'might', 'unsure', 'guess', 'think', 'wondering']);
@@ -50,6 +52,8 @@ export interface PipelineParts {
   content: ReadonlySet<string>;
   /** Products the article does not cover, tokenised. */
   foreign: string[][];
+  /** Subjects next to the comparison: each with word sets (stemmed) that name it. */
+  nearby: { id: string; triggers: string[][]; standalone: boolean }[];
 }
 
 export type Analyse = (text: string) => Analysis;
@@ -86,11 +90,11 @@ export function createPipeline(parts: PipelineParts): Analyse {
     const contentTokens = tokens.filter((w) => !S.FUNCTION_WORDS.has(w) && !/^\d/.test(w) && w !== '?');
     const unknown = contentTokens.filter((w) => !content.has(stem(w)));
     const unknownShare = contentTokens.length === 0 ? 0 : unknown.length / contentTokens.length;
-    const parts = splitSentences(text);
-    const sentences = Math.max(1, parts.length);
+    const sentenceTexts = splitSentences(text);
+    const sentences = Math.max(1, sentenceTexts.length);
     let focus: string[] = [];
-    if (parts.length > 1) {
-      const asked = [...parts].reverse().find((s) => s.includes('?')) ?? (parts[parts.length - 1] as string);
+    if (sentenceTexts.length > 1) {
+      const asked = [...sentenceTexts].reverse().find((s) => s.includes("?")) ?? (sentenceTexts[sentenceTexts.length - 1] as string);
       const ft = S.dropAddress(normalizer.tokens(asked)).map((w) => typos.correct(w));
       focus = gazetteer.annotate(ft).slotted;
     }
@@ -144,6 +148,8 @@ export function createPipeline(parts: PipelineParts): Analyse {
     sig('numbers', numbers > 0);
     sig('many_numbers', numbers > 2);
 
-    return { text, tokens, g, slotted, negated, unknown, unknownShare, sentences, focus, platform: S.pickPlatform(tokens, g), signals };
+    const stems = new Set(tokens.map(stem));
+    const nearby = parts.nearby.filter((n) => n.triggers.some((set) => set.every((w) => stems.has(w)))).map((n) => ({ id: n.id, standalone: n.standalone }));
+    return { text, tokens, g, slotted, negated, unknown, unknownShare, sentences, focus, nearby, platform: S.pickPlatform(tokens, g), signals };
   };
 }

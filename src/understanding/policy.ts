@@ -80,6 +80,14 @@ export const POLICY: readonly PolicyRow[] = [
     expect: 'out_of_scope',
   },
   {
+    id: 'nearby-subject',
+    stage: 'after',
+    when: 'a subject next to the comparison is named (knowledge/nearby.yaml: Docker, KubeVirt, cost, startups, databases, GPUs) and the model chose a question about the platforms, or out of scope with a platform or topic named',
+    outcome: 'the intent stays; the engine answers the subject: what the article covers of it, what it says that applies, what lies beyond it',
+    example: 'docker vs kubernetes, what is the difference?',
+    expect: 'compare_overview',
+  },
+  {
     id: 'clarify',
     stage: 'after',
     when: 'the two best in-scope readings are within the clarify margin and the confidence is low',
@@ -97,12 +105,23 @@ export interface PolicyOutcome {
   topics?: Topic[];
   platform?: Side | null;
   alternative?: { intent: IntentId; confidence: number };
+  nearby?: string;
 }
 
 type Context = ConversationState['context'];
 type TopicOf = () => { topic: Topic | null; topics: Topic[] };
 
 const IN_SCOPE_SMALL_TALK = new Set<IntentId>(['help', 'greeting', 'thanks']);
+const QUESTIONS = new Set<IntentId>(['ask_topic', 'ask_platform', 'compare_overview', 'ask_guidance']);
+
+/** The nearby subject to answer, when the message names one and asks a question about it. */
+function nearbyOf(a: Analysis, intent: IntentId): string | undefined {
+  const subject = a.nearby[0];
+  if (!subject) return undefined;
+  if (QUESTIONS.has(intent)) return subject.id;
+  if (intent === 'out_of_scope' && (subject.standalone || a.g.matches.length > 0)) return subject.id;
+  return undefined;
+}
 
 export function decideBefore(a: Analysis, context: Context, topicOf: TopicOf): PolicyOutcome | null {
   const has = (s: string): boolean => a.signals.includes(s);
@@ -153,7 +172,10 @@ export function decideAfter(
   if (intent !== 'out_of_scope' && !IN_SCOPE_SMALL_TALK.has(intent) && confidence < thresholds.accept && !hasEntity) {
     return { row: 'low-confidence', intent: 'out_of_scope', confidence: 1 - confidence };
   }
-  if (intent === 'out_of_scope') return { row, intent, confidence };
+  if (intent === 'out_of_scope') {
+    const nearby = nearbyOf(a, intent);
+    return nearby ? { row: 'nearby-subject', intent, confidence, nearby } : { row, intent, confidence };
+  }
 
   const named = topicOf();
   let topic = named.topic;
@@ -188,6 +210,12 @@ export function decideAfter(
   }
 
   const out: PolicyOutcome = { row, intent, confidence, topic, topics, platform };
+  const nearby = nearbyOf(a, intent);
+  if (nearby) {
+    out.nearby = nearby;
+    out.row = 'nearby-subject';
+    return out;
+  }
   const second = ranking.find((r) => r.intent !== first.intent && r.intent !== 'out_of_scope' && r.intent !== intent);
   const answerable = (alt: IntentId): boolean => (alt !== 'ask_platform' || platforms.size === 1) && (alt !== 'ask_topic' || topic !== null);
   if (second && answerable(second.intent) && first.score - second.score < thresholds.clarifyMargin && confidence < clarifyBelow) {
