@@ -160,7 +160,8 @@ describe('SIGKILL right after Slack acknowledged DMs and clicks, SQLite store', 
 
     // What the dead process left in its outbox.
     const db = new Database(join(dir, 'vmk.sqlite'), { readonly: true });
-    const rows = db.prepare('SELECT data FROM outbox').all() as { data: string }[];
+    const hasOutbox = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").get() !== undefined;
+    const rows = (hasOutbox ? db.prepare('SELECT data FROM outbox').all() : []) as { data: string }[];
     db.close();
     const pending = new Set(
       rows.map((r) => {
@@ -169,7 +170,8 @@ describe('SIGKILL right after Slack acknowledged DMs and clicks, SQLite store', 
         return String(data.body.response_url ?? '').split('/').pop() ?? '';
       }),
     );
-    expect([...dms.map((d) => d.channel)].every((c) => pending.has(c)), 'every DM answer was unfinished at the kill').toBe(true);
+    const unansweredDms = dms.filter((d) => dmReplies(d.channel).length === 0).length;
+    expect(unansweredDms, 'no DM answer went out before the kill').toBe(DMS);
 
     const restarted = performance.now();
     vmk = await startServe(env);
@@ -185,7 +187,7 @@ describe('SIGKILL right after Slack acknowledged DMs and clicks, SQLite store', 
     const repeatedUnfinished = [...dms.map((d) => dmReplies(d.channel).length), ...clicks.filter((c) => pending.has(c.id)).map((c) => clickReplies(c.id).length)].filter((n) => n > 1).length;
     console.log(
       `kill -9 after ${acks.length} acknowledgements (${DMS} DMs, ${CLICKS} clicks): ${pending.size} unfinished in the outbox, ${answeredBefore.size} answered before the kill; ` +
-        `after the restart every one answered within ${Math.round(resumedAfterMs)} ms; lost ${lost.length}; finished work repeated ${repeatedFinished.length}; unfinished work answered twice ${repeatedUnfinished}`,
+        `after the restart answers came for ${Math.round(resumedAfterMs)} ms; lost ${lost.length}; finished work repeated ${repeatedFinished.length}; unfinished work answered twice ${repeatedUnfinished}`,
     );
     expect(lost).toEqual([]);
     expect(repeatedFinished).toEqual([]);
