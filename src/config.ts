@@ -32,6 +32,10 @@ export interface SlackConfig {
   maxQueuedTurns?: number;
   /** Turns of acked events and clicks answered at the same time (default 32). */
   maxConcurrentTurns?: number;
+  /** Time limit of one Web API or response_url call, in ms (VMK_SLACK_TIMEOUT_MS, default 4,000). */
+  timeoutMs?: number;
+  /** How long the oldest unanswered event or click may wait before /readyz says the queue is stuck (default 30 s; see adapters/slack). */
+  queueStuckMs?: number;
 }
 
 export interface TeamsConfig {
@@ -143,6 +147,7 @@ const EnvSchema = z.object({
   SLACK_BOT_TOKEN: prefixed('xoxb-', 'a bot token'),
   SLACK_APP_TOKEN: prefixed('xapp-', 'an app-level token'),
   SLACK_API_URL: url(['https:', 'http:'], 'https://slack.com/api/'),
+  VMK_SLACK_TIMEOUT_MS: integer({ min: 100, max: 60_000, fix: 'use milliseconds, e.g. 4000' }),
   MicrosoftAppId: text(),
   MicrosoftAppPassword: text(),
   MicrosoftAppType: oneOf(TEAMS_APP_TYPES),
@@ -227,6 +232,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
         ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
         ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
         ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
+        ...(e.VMK_SLACK_TIMEOUT_MS !== undefined ? { timeoutMs: e.VMK_SLACK_TIMEOUT_MS } : {}),
       };
     }
   }
@@ -316,6 +322,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
           ...(config.slack.signingSecret ? { signingSecret: REDACTED } : {}),
           ...(config.slack.appToken ? { appToken: REDACTED } : {}),
           ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
+          ...(config.slack.timeoutMs !== undefined ? { timeoutMs: config.slack.timeoutMs } : {}),
         }
       : 'off',
     teams: {

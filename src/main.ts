@@ -109,6 +109,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const tracker = new InflightTracker();
   let core: Core | null = null;
   const stoppables: Stoppable[] = [];
+  /** Adapters' own readiness (the Slack delivery queue), added as they mount. */
+  const adapterHealth: { name: string; health: () => { ok: boolean; reason?: string } }[] = [];
 
   let markReady!: () => void;
   let markFailed!: (err: unknown) => void;
@@ -119,7 +121,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   ready.catch(() => {});
 
   const readiness = async (): Promise<ReadinessReport> => {
-    const checks = { knowledge: false, classifier: false, store: false };
+    const checks: Record<string, boolean> = { knowledge: false, classifier: false, store: false };
     if (!core) return { ready: false, reason: 'starting: the knowledge base and classifier are not loaded yet', checks };
     checks.knowledge = true;
     checks.classifier = true;
@@ -129,6 +131,11 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       checks.store = true;
     } catch (err) {
       return { ready: false, reason: `the ${core.store.kind} store is unreachable: ${err instanceof Error ? err.message : String(err)}`, checks };
+    }
+    for (const a of adapterHealth) {
+      const h = a.health();
+      checks[a.name] = h.ok;
+      if (!h.ok) return { ready: false, reason: h.reason ?? `${a.name} is not healthy`, checks };
     }
     return { ready: true, checks };
   };
@@ -184,6 +191,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
               maxBodyBytes: config.server.maxBodyBytes,
             });
             stoppables.unshift({ name: 'slack', stop: () => slack.stop() });
+            adapterHealth.push({ name: 'slackDelivery', health: () => slack.health() });
           })(),
         );
       }

@@ -77,6 +77,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the Slack call time limit, and says how to fix a bad one', () => {
+    expect(load({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', VMK_SLACK_TIMEOUT_MS: '2500' }).slack).toEqual({ mode: 'http', botToken: 'xoxb-1', signingSecret: 's', timeoutMs: 2500 });
+    expect(load({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack?.timeoutMs).toBeUndefined();
+    for (const bad of ['0', '50', '600000', 'soon']) {
+      const problems = problemsOf({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', VMK_SLACK_TIMEOUT_MS: bad });
+      expect(problems.map((p) => p.variable)).toEqual(['VMK_SLACK_TIMEOUT_MS']);
+      expect(problems[0]?.message).toMatch(/milliseconds, e\.g\. 4000/);
+    }
+  });
+
   it('configures Teams from the Bot Framework variables', () => {
     expect(load({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'pw' }).teams).toEqual({ appId: 'app', appPassword: 'pw', appType: 'MultiTenant' });
     expect(load({ MicrosoftAppId: 'app', MicrosoftAppType: 'UserAssignedMsi', MicrosoftAppTenantId: 't' }).teams).toEqual({
@@ -205,7 +215,7 @@ describe('loadConfig', () => {
 
   it('knows every variable the README table documents', () => {
     expect(CONFIG_VARIABLES).toEqual(
-      expect.arrayContaining(['PORT', 'HOST', 'LOG_LEVEL', 'LOG_FORMAT', 'NODE_ENV', 'VMK_DATA_DIR', 'VMK_STORE', 'REDIS_URL', 'VMK_DIALOG_TTL_HOURS', 'VMK_SHUTDOWN_GRACE_MS', 'VMK_MAX_BODY_BYTES', 'SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'MicrosoftAppId', 'MicrosoftAppPassword', 'MicrosoftAppType', 'MicrosoftAppTenantId']),
+      expect.arrayContaining(['PORT', 'HOST', 'LOG_LEVEL', 'LOG_FORMAT', 'NODE_ENV', 'VMK_DATA_DIR', 'VMK_STORE', 'REDIS_URL', 'VMK_DIALOG_TTL_HOURS', 'VMK_SHUTDOWN_GRACE_MS', 'VMK_MAX_BODY_BYTES', 'SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'VMK_SLACK_TIMEOUT_MS', 'MicrosoftAppId', 'MicrosoftAppPassword', 'MicrosoftAppType', 'MicrosoftAppTenantId']),
     );
   });
 });

@@ -7,6 +7,7 @@
  * slack.e2e.test.ts ("failures"); RELIABILITY.md points there.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,19 @@ import { SqliteStore } from '../src/store/sqlite.js';
 import type { StateKey, StateStore } from '../src/store/types.js';
 import type { Reply } from '../src/types.js';
 import type { DialogState } from '../src/advisor/index.js';
-import { buttonsIn, eventCallback, FAKE_BOT_USER_ID, FAKE_TEAM_ID, postToSlackEndpoint, slashCommand, blockActions, startFakeSlack, type FakeSlack, type RecordedCall } from './helpers/fake-slack.js';
+import {
+  buttonsIn,
+  eventCallback,
+  FAKE_BOT_USER_ID,
+  FAKE_TEAM_ID,
+  postToSlackEndpoint,
+  sendSlashCommand,
+  slashCommand,
+  blockActions,
+  startFakeSlack,
+  type FakeSlack,
+  type RecordedCall,
+} from './helpers/fake-slack.js';
 import { startServe, type ServeProcess } from './helpers/process.js';
 import { sleep, startRedisServer, type TestRedisServer } from './helpers/redis.js';
 import { startTestServer } from './helpers/server.js';
@@ -94,6 +107,103 @@ describe('SIGKILL mid-dialog, SQLite store', () => {
     await reopened.close();
     expect(final?.answers.map((a) => a.option)).toEqual(given.map((g) => g.option));
   }, 60_000);
+});
+
+describe('SIGKILL right after Slack acknowledged DMs and clicks, SQLite store', () => {
+  const SECRET = 'kill-after-ack-signing-secret';
+  const dir = mkdtempSync(join(tmpdir(), 'vmk-kill-ack-'));
+  let vmk: ServeProcess | undefined;
+  let fake: FakeSlack | undefined;
+  afterAll(async () => {
+    await vmk?.kill('SIGKILL');
+    await fake?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the restarted process answers every acknowledged DM and click, and repeats nothing that had finished', async () => {
+    fake = await startFakeSlack();
+    const env = { VMK_STORE: 'sqlite', VMK_DATA_DIR: dir, SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-kill-after-ack', SLACK_API_URL: fake.apiUrl };
+    vmk = await startServe(env);
+
+    // 20 guided dialogs, each at Question 1 (in the command's acknowledgement); their first answer buttons are the clicks.
+    const CLICKS = 20;
+    const DMS = 30;
+    const clicks: { id: string; body: string }[] = [];
+    for (let i = 0; i < CLICKS; i++) {
+      const user = `UKILL${i}`;
+      const channel = `CKILL${i}`;
+      const ack = await sendSlashCommand(vmk.url, { text: '', user, channel, responseUrl: fake.responseUrl(`kill-start-${i}`) }, { secret: SECRET });
+      const answer = buttonsIn(ack.body).find((b) => b.action.type === 'answer');
+      expect(answer, JSON.stringify(ack.body).slice(0, 300)).toBeDefined();
+      clicks.push({ id: `kill-click-${i}`, body: blockActions({ user, channel, actionId: answer!.actionId, value: answer!.value, responseUrl: fake.responseUrl(`kill-click-${i}`) }) });
+    }
+    const dms = Array.from({ length: DMS }, (_, i) => ({
+      channel: `DKILL${String(i).padStart(3, '0')}`,
+      body: eventCallback({ type: 'message', channel_type: 'im', channel: `DKILL${String(i).padStart(3, '0')}`, user: `UDKILL${i}`, text: 'how do VMs and Kubernetes compare on isolation?', ts: `1700000200.${String(i).padStart(6, '0')}` }),
+    }));
+
+    // DM replies hang (not carried out) until after the kill, so those answers are surely unfinished;
+    // the clicks race the kill as they come.
+    fake.stall({ method: 'chat.postMessage', landed: false });
+    const acks = await Promise.all([
+      ...dms.map((d) => postToSlackEndpoint(vmk!.url, d.body, 'application/json', { secret: SECRET })),
+      ...clicks.map((c) => postToSlackEndpoint(vmk!.url, c.body, 'application/x-www-form-urlencoded', { secret: SECRET })),
+    ]);
+    vmk.child.kill('SIGKILL');
+    await vmk.exited;
+    expect(acks.map((r) => r.status)).toEqual(acks.map(() => 200));
+    fake.recover();
+
+    const dmReplies = (channel: string) => fake!.calls.filter((c) => c.method === 'chat.postMessage' && c.body.channel === channel);
+    const clickReplies = (id: string) => fake!.calls.filter((c) => c.responseUrlId === id);
+    const answeredBefore = new Set([...dms.filter((d) => dmReplies(d.channel).length > 0).map((d) => d.channel), ...clicks.filter((c) => clickReplies(c.id).length > 0).map((c) => c.id)]);
+
+    // What the dead process left in its outbox.
+    const db = new Database(join(dir, 'vmk.sqlite'), { readonly: true });
+    const hasOutbox = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").get() !== undefined;
+    const rows = (hasOutbox ? db.prepare('SELECT data FROM outbox').all() : []) as { data: string }[];
+    db.close();
+    const pending = new Set(
+      rows.map((r) => {
+        const data = JSON.parse(r.data) as { kind: string; body: { event?: { channel?: string }; payload?: string; response_url?: string } };
+        if (data.kind === 'message') return String(data.body.event?.channel);
+        return String(data.body.response_url ?? '').split('/').pop() ?? '';
+      }),
+    );
+    const unansweredDms = dms.filter((d) => dmReplies(d.channel).length === 0).length;
+    expect(unansweredDms, 'no DM answer went out before the kill').toBe(DMS);
+
+    const restarted = performance.now();
+    vmk = await startServe(env);
+    const everything = [...dms.map((d) => () => dmReplies(d.channel).length), ...clicks.map((c) => () => clickReplies(c.id).length)];
+    const deadline = Date.now() + 40_000;
+    while (everything.some((n) => n() === 0) && Date.now() < deadline) await sleep(100);
+    const resumedAfterMs = performance.now() - restarted;
+    await sleep(1_500);
+
+    const lost = [...dms.map((d) => (dmReplies(d.channel).length === 0 ? d.channel : null)), ...clicks.map((c) => (clickReplies(c.id).length === 0 ? c.id : null))].filter(Boolean);
+    const finishedBefore = [...clicks.map((c) => c.id)].filter((id) => !pending.has(id));
+    const repeatedFinished = finishedBefore.filter((id) => clickReplies(id).length !== 1);
+    const repeatedUnfinished = [...dms.map((d) => dmReplies(d.channel).length), ...clicks.filter((c) => pending.has(c.id)).map((c) => clickReplies(c.id).length)].filter((n) => n > 1).length;
+    console.log(
+      `kill -9 after ${acks.length} acknowledgements (${DMS} DMs, ${CLICKS} clicks): ${pending.size} unfinished in the outbox, ${answeredBefore.size} answered before the kill; ` +
+        `after the restart answers came for ${Math.round(resumedAfterMs)} ms; lost ${lost.length}; finished work repeated ${repeatedFinished.length}; unfinished work answered twice ${repeatedUnfinished}`,
+    );
+    expect(lost).toEqual([]);
+    expect(repeatedFinished).toEqual([]);
+    for (const c of clicks) {
+      const last = clickReplies(c.id).at(-1);
+      expect(last?.body.replace_original, c.id).toBe(true);
+      expect(JSON.stringify(last?.body), c.id).toContain('Question 2');
+    }
+    const log = vmk.lines.filter((l) => l.msg === 'resuming accepted Slack work left unfinished by a stopped process');
+    expect(log.length).toBe(pending.size);
+    // Nothing is left behind once answered.
+    await vmk.kill('SIGTERM');
+    const after = new Database(join(dir, 'vmk.sqlite'), { readonly: true });
+    expect(after.prepare('SELECT COUNT(*) AS n FROM outbox').get()).toEqual({ n: 0 });
+    after.close();
+  }, 120_000);
 });
 
 describe('Redis stopped and restarted under a running server', () => {

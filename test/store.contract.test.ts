@@ -220,6 +220,87 @@ describe.each(backends)('StateStore contract: $name', (backend) => {
     expect(await store.claimEvent(id, shortTtl)).toBe(false);
   });
 
+  it('a claim with an owner is true again for that owner only, and owners never unlock an id claimed without one', async () => {
+    const { store, shortTtl, elapse } = await fresh();
+    const id = `ev-${randomUUID()}`;
+    expect(await store.claimEvent(id, DAY, 'work-a')).toBe(true);
+    expect(await store.claimEvent(id, DAY, 'work-a')).toBe(true);
+    expect(await store.claimEvent(id, DAY, 'work-b')).toBe(false);
+    expect(await store.claimEvent(id, DAY)).toBe(false);
+    const plain = `ev-${randomUUID()}`;
+    expect(await store.claimEvent(plain, DAY)).toBe(true);
+    expect(await store.claimEvent(plain, DAY, '')).toBe(false);
+    expect(await store.claimEvent(plain, DAY, 'work-a')).toBe(false);
+    const racers = await Promise.all(Array.from({ length: 10 }, (_, i) => store.claimEvent(`${id}-race`, DAY, `w${i}`)));
+    expect(racers.filter(Boolean)).toHaveLength(1);
+    const short = `ev-${randomUUID()}`;
+    expect(await store.claimEvent(short, shortTtl, 'work-a')).toBe(true);
+    await elapse(shortTtl + 50);
+    expect(await store.claimEvent(short, shortTtl, 'work-b')).toBe(true);
+    expect(await store.claimEvent(short, shortTtl, 'work-a')).toBe(false);
+  });
+
+  it('outbox: work added stays until removed; only expired leases are taken over, oldest first, once each', async () => {
+    const { store, shortTtl, elapse } = await fresh();
+    const outbox = store.outbox;
+    expect(outbox, 'every store has an outbox').toBeDefined();
+    if (!outbox) return;
+    const run = randomUUID();
+    const ids = [`${run}-1`, `${run}-2`, `${run}-3`];
+    for (const [i, id] of ids.entries()) {
+      await outbox.add(id, JSON.stringify({ n: i, text: 'ünïcode "quoted" \u0000' }), 'proc-a', shortTtl);
+      await elapse(5);
+    }
+    // Nothing is taken while leases run.
+    expect((await outbox.takeExpired('proc-b', DAY, 100)).filter((e) => e.id.startsWith(run))).toEqual([]);
+    expect(await outbox.save(ids[0] as string, '{"n":0,"sent":1}', 'proc-a', DAY)).toBe(true);
+    expect(await outbox.save(ids[1] as string, '{}', 'proc-z', DAY)).toBe(false);
+    await outbox.remove(ids[2] as string);
+    await outbox.remove(`${run}-never-added`);
+    await elapse(shortTtl + 50);
+    // ids[0] was renewed for a day by its save; ids[1] expired; ids[2] is gone.
+    const taken = (await outbox.takeExpired('proc-b', DAY, 100)).filter((e) => e.id.startsWith(run));
+    expect(taken.map((e) => e.id)).toEqual([ids[1]]);
+    expect(taken[0]).toMatchObject({ data: JSON.stringify({ n: 1, text: 'ünïcode "quoted" \u0000' }), takeovers: 1 });
+    expect(typeof taken[0]?.createdAt).toBe('number');
+    // Now held by proc-b: the old holder cannot save, the new one can; nobody else takes it.
+    expect(await outbox.save(ids[1] as string, '{"n":1}', 'proc-a', DAY)).toBe(false);
+    expect(await outbox.save(ids[1] as string, '{"n":1,"sent":1}', 'proc-b', DAY)).toBe(true);
+    expect((await outbox.takeExpired('proc-c', DAY, 100)).filter((e) => e.id.startsWith(run))).toEqual([]);
+    await outbox.remove(ids[0] as string);
+    await outbox.remove(ids[1] as string);
+    await elapse(shortTtl + 50);
+    expect((await outbox.takeExpired('proc-c', DAY, 100)).filter((e) => e.id.startsWith(run))).toEqual([]);
+  });
+
+  it('outbox: renew keeps a holder\'s work, takeovers count up, and twenty simultaneous takers share the work without overlap', async () => {
+    const { store, shortTtl, elapse } = await fresh();
+    const outbox = store.outbox;
+    if (!outbox) throw new Error('no outbox');
+    const run = randomUUID();
+    await outbox.add(`${run}-kept`, '{}', 'proc-a', shortTtl);
+    await outbox.add(`${run}-lost`, '{}', 'proc-a', shortTtl);
+    await elapse(shortTtl / 2);
+    await outbox.renew([`${run}-kept`], 'proc-a', DAY);
+    await outbox.renew([`${run}-lost`], 'proc-x', DAY);
+    await elapse(shortTtl / 2 + 50);
+    const first = (await outbox.takeExpired('proc-b', shortTtl, 100)).filter((e) => e.id.startsWith(run));
+    expect(first.map((e) => [e.id, e.takeovers])).toEqual([[`${run}-lost`, 1]]);
+    await elapse(shortTtl + 50);
+    const second = (await outbox.takeExpired('proc-c', DAY, 100)).filter((e) => e.id.startsWith(run));
+    expect(second.map((e) => [e.id, e.takeovers])).toEqual([[`${run}-lost`, 2]]);
+    await outbox.remove(`${run}-lost`);
+
+    const many = Array.from({ length: 30 }, (_, i) => `${run}-m${String(i).padStart(2, '0')}`);
+    for (const id of many) await outbox.add(id, '{}', 'dead', shortTtl);
+    await elapse(shortTtl + 50);
+    const takers = await Promise.all(Array.from({ length: 20 }, (_, i) => outbox.takeExpired(`taker-${i}`, DAY, 3)));
+    const all = takers.flat().filter((e) => e.id.startsWith(run)).map((e) => e.id);
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.sort()).toEqual(many);
+    for (const id of [...many, `${run}-kept`]) await outbox.remove(id);
+  });
+
   it('deletes a state; deleting a missing one is fine', async () => {
     const { store } = await fresh();
     const key = keyFor();
@@ -291,9 +372,28 @@ describe('SqliteStore', () => {
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['conversation_state', 'handled_events']);
+    expect(tables).toEqual(['conversation_state', 'handled_events', 'outbox']);
     raw.close();
     await store.close();
+  });
+
+  it('upgrades a version 1 file in place: event ids claimed before stay claimed, and owners and the outbox work', async () => {
+    const dataDir = tmpDir();
+    const old = new Database(join(dataDir, SQLITE_FILE_NAME));
+    old.exec(`CREATE TABLE conversation_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE TABLE handled_events (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+      PRAGMA user_version = 1;`);
+    old.prepare('INSERT INTO handled_events (id, expires_at) VALUES (?, ?)').run('old-event', Date.now() + DAY);
+    old.close();
+    const store = new SqliteStore({ dataDir });
+    expect(await store.claimEvent('old-event', DAY, 'someone')).toBe(false);
+    expect(await store.claimEvent('new-event', DAY, 'someone')).toBe(true);
+    expect(await store.claimEvent('new-event', DAY, 'someone')).toBe(true);
+    await store.outbox.add('w1', '{}', 'me', DAY);
+    await store.close();
+    const raw = new Database(join(dataDir, SQLITE_FILE_NAME), { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(2);
+    raw.close();
   });
 
   it('sweeps expired rows on open and on demand, and ignores them on read before that', async () => {

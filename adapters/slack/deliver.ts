@@ -9,6 +9,16 @@ import type { RenderedMessage } from './render.js';
  * with backoff (429 honours Retry-After; 5xx and network errors back off) as
  * configured by `retryConfig`. `response_url` posts are plain HTTP, so they
  * get the same treatment here.
+ *
+ * Every call has a time limit (`timeoutMs`), so a hung Slack cannot hold a
+ * turn slot for ever. A call that timed out, or whose connection dropped
+ * after the request was written, may still have been carried out by Slack:
+ * such a call is retried only when repeating it cannot post twice (replacing
+ * or deleting a message through a response_url, chat.update, views.publish);
+ * a new message is not sent again (Slack's Web API has no idempotency key), so
+ * a reply is at worst missing, never duplicated. Failures that prove the
+ * request never arrived (connection refused, DNS) and answers that say it was
+ * not carried out (429, 5xx) are retried as before.
  */
 
 export interface RetryPolicy {
@@ -17,9 +27,98 @@ export interface RetryPolicy {
   minTimeout: number;
   /** Upper bound for one wait, Retry-After included. */
   maxTimeout: number;
+  /** How long one attempt may take, from sending to the whole answer (VMK_SLACK_TIMEOUT_MS). */
+  timeoutMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { retries: 3, factor: 2, minTimeout: 200, maxTimeout: 30_000 };
+/** The default time limit of one Slack call: well above Slack's usual answer time, below the 5 s a hung call may delay later work. */
+export const DEFAULT_SLACK_TIMEOUT_MS = 4_000;
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 3, factor: 2, minTimeout: 200, maxTimeout: 30_000, timeoutMs: DEFAULT_SLACK_TIMEOUT_MS };
+
+/** Error codes that prove a request never reached the server: repeating it cannot do anything twice. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_INVALID_URL']);
+
+function errorCodes(err: unknown, depth = 0): string[] {
+  if (depth > 4 || typeof err !== 'object' || err === null) return [];
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown; original?: unknown };
+  const own = typeof e.code === 'string' ? [e.code] : [];
+  const nested = [e.cause, e.original, ...(Array.isArray(e.errors) ? e.errors : [])].flatMap((x) => errorCodes(x, depth + 1));
+  return [...own, ...nested];
+}
+
+/**
+ * Whether a request that failed without an HTTP answer may have been carried
+ * out all the same: it timed out, or its connection dropped after the request
+ * went out. A failure to connect at all means it was not.
+ */
+export function mayHaveLanded(err: unknown): boolean {
+  if (err instanceof ResponseUrlError && err.status !== undefined) return false;
+  return !errorCodes(err).some((c) => NOT_SENT_CODES.has(c));
+}
+
+/** Thrown instead of a retry when a call that posts something failed in a way that may have posted it. */
+export class DeliveryUncertainError extends Error {
+  readonly code = 'VMK_SLACK_DELIVERY_UNCERTAIN';
+  constructor(what: string, cause: unknown) {
+    super(`${what} failed after the request may have reached Slack (${describe(cause).message}); not sent again, so the reply may be missing but is never duplicated`, { cause });
+    this.name = 'DeliveryUncertainError';
+  }
+}
+
+/** Web API methods that may be repeated safely: the same call twice leaves the same result. */
+const REPEATABLE_METHODS = new Set(['chat.update', 'views.publish', 'auth.test', 'apps.connections.open']);
+
+/** The Web API method a failed request was for, set by `taggingFetch`. */
+const METHOD = Symbol('vmk.slackMethod');
+
+/**
+ * The WebClient's fetch, unchanged except that a failure carries the Web API
+ * method it was for, so the retry decision can tell a repeatable call from
+ * one that posts a message.
+ */
+export const taggingFetch: webApi.FetchFunction = async (input, init) => {
+  try {
+    // Node's Response is what the WebClient uses by default; only the declared types differ.
+    return (await fetch(input, init as RequestInit)) as unknown as Awaited<ReturnType<webApi.FetchFunction>>;
+  } catch (err) {
+    if (typeof err === 'object' && err !== null) {
+      const url = typeof input === 'string' ? input : input.href;
+      (err as Record<symbol, unknown>)[METHOD] = url.slice(url.lastIndexOf('/') + 1).split('?')[0];
+    }
+    throw err;
+  }
+};
+
+/**
+ * The WebClient's retry settings: its backoff, except that a call whose
+ * request may have been carried out is not repeated unless repeating is
+ * harmless (the failure then surfaces as DeliveryUncertainError).
+ */
+export function webClientRetryConfig(policy: RetryPolicy): {
+  retries: number;
+  factor: number;
+  minTimeout: number;
+  maxTimeout: number;
+  onFailedAttempt: (err: Error) => void;
+} {
+  return {
+    retries: policy.retries,
+    factor: policy.factor,
+    minTimeout: policy.minTimeout,
+    maxTimeout: policy.maxTimeout,
+    onFailedAttempt: (err: Error) => {
+      // Only a request error has no answer from Slack; 429 and HTTP errors are retried as usual.
+      // Only a failure of fetch itself (tagged with its method) came without an answer; a 429
+      // (the WebClient waits Retry-After, then fails the attempt) and HTTP errors had one.
+      const e = err as Error & { code?: unknown; original?: unknown };
+      if (e.code !== 'slack_webapi_request_error') return;
+      const method = typeof e.original === 'object' && e.original !== null ? (e.original as Record<symbol, unknown>)[METHOD] : undefined;
+      if (typeof method !== 'string' || REPEATABLE_METHODS.has(method)) return;
+      if (mayHaveLanded(e.original)) throw new DeliveryUncertainError(method, e.original);
+    },
+  };
+}
 
 export interface ResponseUrlBody extends RenderedMessage {
   response_type?: 'ephemeral' | 'in_channel';
@@ -83,7 +182,12 @@ function postJson(url: URL, payload: string, timeoutMs: number): Promise<PostRes
   });
 }
 
-/** Posts to a `response_url`, retrying 429 (after Retry-After), 5xx and network failures. */
+/**
+ * Posts to a `response_url`, retrying 429 (after Retry-After), 5xx and
+ * failures to connect. A timeout or a connection dropped after sending is
+ * retried only for a post that replaces or deletes the original message
+ * (repeating it changes nothing); a new message is not posted again.
+ */
 export async function postToResponseUrl(url: string, body: ResponseUrlBody, logger: Logger, policy: RetryPolicy = DEFAULT_RETRY): Promise<void> {
   let target: URL;
   try {
@@ -93,11 +197,12 @@ export async function postToResponseUrl(url: string, body: ResponseUrlBody, logg
   }
   if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new ResponseUrlError(`not a response_url: ${target.protocol}`);
   const payload = JSON.stringify(body);
+  const repeatable = body.replace_original === true || body.delete_original === true;
   let lastError: unknown;
   for (let attempt = 0; attempt <= policy.retries; attempt++) {
     let wait = Math.min(policy.minTimeout * policy.factor ** attempt, policy.maxTimeout);
     try {
-      const res = await postJson(target, payload, 10_000);
+      const res = await postJson(target, payload, policy.timeoutMs);
       if (res.status >= 200 && res.status < 300) return;
       lastError = new ResponseUrlError(`response_url answered ${res.status}`, res.status);
       if (res.status !== 429 && res.status < 500) throw lastError;
@@ -105,6 +210,7 @@ export async function postToResponseUrl(url: string, body: ResponseUrlBody, logg
       if (res.status === 429 && Number.isFinite(retryAfter)) wait = Math.min(retryAfter * 1000, policy.maxTimeout);
     } catch (err) {
       if (err instanceof ResponseUrlError && err.status !== undefined && err.status !== 429 && err.status < 500) throw err;
+      if (!repeatable && mayHaveLanded(err)) throw new DeliveryUncertainError('response_url post', err);
       lastError = err;
     }
     if (attempt < policy.retries) {

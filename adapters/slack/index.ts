@@ -1,5 +1,7 @@
 import { App, ExpressReceiver, LogLevel, webApi, type Logger as BoltLogger } from '@slack/bolt';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { hostname } from 'node:os';
 import type { SlackConfig } from '../../src/config.js';
 import type { Express } from 'express';
 import type { Engine } from '../../src/engine.js';
@@ -7,8 +9,20 @@ import { VmkError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import type { StateStore } from '../../src/store/types.js';
 import { ACTION_ID_PATTERN, SLACK_COMMAND, SLACK_EVENTS, type SlackEventName } from './constants.js';
-import { DEFAULT_RETRY, describe, type RetryPolicy } from './deliver.js';
+import { DEFAULT_RETRY, describe, taggingFetch, webClientRetryConfig, type RetryPolicy } from './deliver.js';
 import { SlackTurns } from './turns.js';
+import {
+  MAX_TAKEOVERS,
+  MAX_WORK_AGE_MS,
+  OUTBOX_LEASE_MS,
+  OUTBOX_POLL_MS,
+  parseWorkData,
+  Work,
+  WorkTakenOverError,
+  type WorkData,
+  type WorkKind,
+  type WorkPersistence,
+} from './work.js';
 
 export { SLACK_COMMAND, SLACK_EVENTS, SLACK_SCOPES } from './constants.js';
 export { renderReply, renderHomeView } from './render.js';
@@ -40,6 +54,12 @@ const SHED_HOLD_MS = 2_000;
 const SHED_RETRY_AFTER_S = 5;
 /** At most one warning about refused requests per this many ms (with the count since the last one). */
 const SHED_LOG_EVERY_MS = 10_000;
+/**
+ * When the oldest accepted event or click still unanswered has waited this
+ * long, /readyz reports the delivery queue as stuck (503). Under a heavy burst
+ * answers queue for up to about 10 s; 30 s means they are not moving.
+ */
+export const DEFAULT_QUEUE_STUCK_MS = 30_000;
 
 /**
  * What a request to /slack/events is, from its raw body: only events and
@@ -90,8 +110,12 @@ export interface MountSlackOptions {
   engine: Engine;
   store: StateStore;
   logger: Logger;
-  /** Backoff for Web API and response_url calls. Default: 3 retries, factor 2, from 200 ms. */
+  /** Backoff and time limit for Web API and response_url calls. Default: 3 retries, factor 2, from 200 ms; config.timeoutMs (else 4 s) per attempt. */
   retry?: Partial<RetryPolicy>;
+  /** How long the oldest unanswered event or click may wait before /readyz reports the queue stuck. Default config.queueStuckMs, else 30 s. */
+  queueStuckMs?: number;
+  /** How long this process's claim on accepted work lasts without renewal (tests shorten it). Default 10 s. */
+  outboxLeaseMs?: number;
   /** Turns answered at the same time; more wait in a queue (they are already acked). Default config.maxConcurrentTurns, else 32. */
   maxConcurrentTurns?: number;
   /**
@@ -112,9 +136,17 @@ export interface MountSlackOptions {
   ackBudgetMs?: number;
 }
 
+export interface SlackHealth {
+  ok: boolean;
+  /** Why not, for /readyz. */
+  reason?: string;
+}
+
 export interface SlackHandle {
   /** Stops taking new Slack work and waits for turns in flight. */
   stop(): Promise<void>;
+  /** Whether accepted events and clicks are being answered (for /readyz). */
+  health(): SlackHealth;
 }
 
 function required(value: string | undefined, problem: string): string {
@@ -151,7 +183,9 @@ function boltLogger(logger: Logger): BoltLogger {
 export async function mountSlack(app: Express, opts: MountSlackOptions): Promise<SlackHandle> {
   const { config, engine, store } = opts;
   const logger = opts.logger.child({ component: 'slack' });
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}), ...opts.retry };
+  const queueStuckMs = Math.max(1, opts.queueStuckMs ?? config.queueStuckMs ?? DEFAULT_QUEUE_STUCK_MS);
+  const leaseMs = Math.max(1, opts.outboxLeaseMs ?? OUTBOX_LEASE_MS);
   const ackBudgetMs = Math.min(Math.max(opts.ackBudgetMs ?? ACK_BUDGET_MS, 0), MAX_ACK_BUDGET_MS);
   const blog = boltLogger(logger);
   // Configuration problems first, before any network call.
@@ -162,9 +196,12 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
           kind: 'http' as const,
           signingSecret: required(config.signingSecret, 'HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials in the Slack app settings).'),
         };
+  // Every Web API call has a time limit, and a call that may have been carried out is not repeated (see deliver.ts).
   const clientOptions = {
     ...(config.apiUrl ? { slackApiUrl: config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/` } : {}),
-    retryConfig: { retries: retry.retries, factor: retry.factor, minTimeout: retry.minTimeout, maxTimeout: retry.maxTimeout },
+    retryConfig: webClientRetryConfig(retry),
+    timeout: retry.timeoutMs,
+    fetch: taggingFetch,
     logger: blog,
   };
 
@@ -273,11 +310,14 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
         (err: unknown) => next(err),
       );
     });
+    // processBeforeResponse: the acknowledgement goes out when the listener returns, and
+    // the listeners return as soon as the work is recorded in the outbox (the answer is
+    // worked out afterwards), so nothing Slack was told arrived is lost in a crash.
     const receiver = new ExpressReceiver({
       signingSecret: mode.signingSecret,
       app,
       endpoints: SLACK_EVENTS_PATH,
-      processBeforeResponse: false,
+      processBeforeResponse: true,
       logger: blog,
       ...(opts.maxBodyBytes ? { bodyLimit: opts.maxBodyBytes } : {}),
       processEventErrorHandler: async ({ error, response }) => {
@@ -338,10 +378,107 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
     await next();
   });
 
+  // Accepted work: recorded in the store's outbox before the acknowledgement, removed when
+  // answered. Work left behind by a process that died is taken over once its lease runs out.
+  const outbox = store.outbox ?? null;
+  if (!outbox) logger.warn({ store: store.kind }, 'this store has no outbox: acknowledged Slack events and clicks are lost if the process dies before answering them');
+  const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const persistence: WorkPersistence | null = outbox ? { outbox, holder, leaseMs, logger } : null;
+  /** Work accepted or taken over here and not finished, in the order it came: id → performance.now() then. */
+  const held = new Map<string, number>();
+  const outboxFailures = { count: 0, lastLog: -Infinity };
+  const noteOutboxFailure = (err: unknown, what: string) => {
+    outboxFailures.count += 1;
+    const now = performance.now();
+    if (now - outboxFailures.lastLog < SHED_LOG_EVERY_MS) return;
+    outboxFailures.lastLog = now;
+    logger.warn({ err: describe(err), failures: outboxFailures.count }, `${what}; answering without crash protection while the store is unavailable`);
+  };
+
+  const runWork = (work: Work, client: webApi.WebClient): Promise<void> => {
+    switch (work.kind) {
+      case 'app_mention':
+        return turns.onMention(work.body, client, work);
+      case 'message':
+        return turns.onMessage(work.body, client, work);
+      case 'app_home_opened':
+        return turns.onHomeOpened(work.body, client, work);
+      case 'block_actions':
+        return turns.onAction(work.body, client, work);
+      default: {
+        const kind: never = work.kind;
+        return Promise.reject(new Error(`unknown Slack work kind ${String(kind)}`));
+      }
+    }
+  };
+  const start = (work: Work, client: webApi.WebClient): void => {
+    if (stopped) return;
+    held.set(work.id, performance.now());
+    void track(work.kind, async () => {
+      try {
+        await runWork(work, client);
+      } catch (err) {
+        if (err instanceof WorkTakenOverError) {
+          logger.warn({ work: work.id }, err.message);
+          return;
+        }
+        throw err;
+      } finally {
+        held.delete(work.id);
+      }
+      if (outbox) await outbox.remove(work.id).catch((err: unknown) => noteOutboxFailure(err, 'could not remove finished Slack work from the outbox'));
+    });
+  };
+  /** Records new work, then starts it (after the acknowledgement). */
+  const accept = async (kind: WorkKind, body: unknown, client: webApi.WebClient): Promise<void> => {
+    if (stopped) return;
+    const id = randomUUID();
+    const data: WorkData = { v: 1, kind, body };
+    let saved = false;
+    if (outbox) {
+      try {
+        await outbox.add(id, JSON.stringify(data), holder, leaseMs);
+        saved = true;
+      } catch (err) {
+        noteOutboxFailure(err, 'could not record accepted Slack work in the outbox');
+      }
+    }
+    start(new Work(id, data, saved ? persistence : null), client);
+  };
+  /** Renews the leases of work held here and takes over work whose holder stopped renewing it. */
+  const resume = async (): Promise<void> => {
+    if (!outbox || stopped) return;
+    if (held.size > 0) await outbox.renew([...held.keys()], holder, leaseMs);
+    const room = Math.min(maxQueued - queue.length, 100);
+    if (room <= 0) return;
+    for (const entry of await outbox.takeExpired(holder, leaseMs, room)) {
+      if (held.has(entry.id)) continue;
+      const data = parseWorkData(entry.data);
+      const age = Date.now() - entry.createdAt;
+      if (!data || entry.takeovers > MAX_TAKEOVERS || age > MAX_WORK_AGE_MS) {
+        logger.error(
+          { work: entry.id, takeovers: entry.takeovers, ageMs: age, parsed: data !== null },
+          'dropping Slack work from the outbox: unreadable, too old, or taken over too often without finishing',
+        );
+        await outbox.remove(entry.id);
+        continue;
+      }
+      logger.info({ work: entry.id, kind: data.kind, takeovers: entry.takeovers, sent: data.sent ?? 0, replies: data.replies?.length }, 'resuming accepted Slack work left unfinished by a stopped process');
+      start(new Work(entry.id, data, persistence), bolt.client);
+    }
+  };
+  let resuming: Promise<void> = Promise.resolve();
+  const poll = () => {
+    resuming = resume().catch((err: unknown) => noteOutboxFailure(err, 'could not renew or resume Slack work in the outbox'));
+  };
+  const poller = setInterval(poll, Math.max(10, Math.min(OUTBOX_POLL_MS, Math.floor(leaseMs / 4))));
+  poller.unref();
+
   const registerEvent: Record<SlackEventName, () => void> = {
-    app_mention: () => bolt.event('app_mention', ({ body, client }) => track('app_mention', () => turns.onMention(body, client))),
-    'message.im': () => bolt.message(({ body, client }) => track('message', () => turns.onMessage(body, client))),
-    app_home_opened: () => bolt.event('app_home_opened', ({ body, client }) => track('app_home_opened', () => turns.onHomeOpened(body, client))),
+    app_mention: () => bolt.event('app_mention', ({ body, client }) => accept('app_mention', body, client)),
+    // Only DMs vmk answers are recorded: edits, its own posts and other noise cost no write.
+    'message.im': () => bolt.message(({ body, client }) => (turns.answersMessage(body) ? accept('message', body, client) : Promise.resolve())),
+    app_home_opened: () => bolt.event('app_home_opened', ({ body, client }) => accept('app_home_opened', body, client)),
   };
   for (const name of SLACK_EVENTS) registerEvent[name]();
 
@@ -360,9 +497,10 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
     inflight.add(work);
     void work.finally(() => inflight.delete(work));
     const inTime = await withinBudget(work, ackBudgetMs);
+    // The acknowledgement goes out when this listener returns: the rest is sent after it.
     if (inTime === 'late') {
       await ack();
-      await track('command', async () => {
+      void track('command', async () => {
         const result = await work;
         if (result) await turns.sendCommandReplies(result.responseUrl, result.bodies, result.log);
       });
@@ -371,25 +509,40 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
     if (!inTime) return ack();
     const [first, ...rest] = inTime.bodies;
     await ack(first);
-    if (rest.length) await track('command', () => turns.sendCommandReplies(inTime.responseUrl, rest, inTime.log));
+    if (rest.length) void track('command', () => turns.sendCommandReplies(inTime.responseUrl, rest, inTime.log));
   });
   bolt.action(ACTION_ID_PATTERN, async ({ ack, body, client }) => {
+    await accept('block_actions', body, client);
     await ack();
-    await track('block_actions', () => turns.onAction(body, client));
   });
   bolt.error(async (error) => {
     logger.error({ err: describe(error) }, 'Bolt error');
   });
 
   if (mode.kind === 'socket') await bolt.start();
-  logger.info({ mode: config.mode, botUserId: ids.botUserId, apiUrl: config.apiUrl }, 'Slack adapter ready');
+  logger.info({ mode: config.mode, botUserId: ids.botUserId, apiUrl: config.apiUrl, timeoutMs: retry.timeoutMs }, 'Slack adapter ready');
+  // Work a stopped process left behind (ours before a restart, or another instance's).
+  poll();
 
   return {
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(poller);
+      await resuming;
       await Promise.allSettled([...inflight]);
       if (mode.kind === 'socket') await bolt.stop();
+    },
+    health() {
+      const oldest = held.values().next().value;
+      const waitedMs = oldest === undefined ? 0 : performance.now() - oldest;
+      if (waitedMs <= queueStuckMs) return { ok: true };
+      return {
+        ok: false,
+        reason:
+          `Slack delivery queue stuck: the oldest of ${held.size} accepted events and clicks has waited ${Math.round(waitedMs / 1000)} s for its answer ` +
+          `(${running} of ${maxConcurrent} turn slots busy, ${queue.length} queued); check that the Slack Web API answers (each call gives up after VMK_SLACK_TIMEOUT_MS=${retry.timeoutMs})`,
+      };
     },
   };
 }

@@ -6,7 +6,7 @@ import { StoreUnavailableError, type StateStore } from '../../src/store/types.js
 import type { Action, InboundMessage, Reply, Surface } from '../../src/types.js';
 import { parseActionValue } from './actions.js';
 import { EVENT_CLAIM_TTL_MS, SLACK_COMMAND } from './constants.js';
-import { describe, postEphemeral, postMessage, postToResponseUrl, updateMessage, type ResponseUrlBody, type RetryPolicy } from './deliver.js';
+import { DeliveryUncertainError, describe, postEphemeral, postMessage, postToResponseUrl, updateMessage, type ResponseUrlBody, type RetryPolicy } from './deliver.js';
 import { homeReply } from './home.js';
 import {
   appHomeOpenedSchema,
@@ -20,6 +20,7 @@ import {
   messageSchema,
 } from './payloads.js';
 import { renderHomeView, renderReply } from './render.js';
+import { WorkTakenOverError, type Work } from './work.js';
 
 /**
  * What happens for each kind of Slack request, once Bolt has verified it (and,
@@ -64,18 +65,20 @@ export class SlackTurns {
   constructor(private readonly deps: TurnDeps) {}
 
   /**
-   * Claims every id; 'duplicate' when any was already claimed (a retry, or the
-   * other event of an app_mention + message pair). When the store cannot be
-   * reached the user gets the apology instead of a possibly duplicated answer.
+   * Claims every id for this work; 'duplicate' when any was already claimed by
+   * other work (a retry, or the other event of an app_mention + message pair).
+   * The same work claiming again (resumed after a crash) still gets 'fresh'.
+   * When the store cannot be reached the user gets the apology instead of a
+   * possibly duplicated answer.
    */
-  private async claim(ids: string[], log: Logger): Promise<'fresh' | 'duplicate' | Reply> {
+  private async claim(ids: string[], owner: string, log: Logger): Promise<'fresh' | 'duplicate' | Reply> {
     try {
       let fresh = true;
       // Stop at the first id already claimed: claiming the others too would let a
       // concurrent retry (on this or another instance) take an id the first
       // delivery still needs, and then neither would answer.
       for (const id of ids) {
-        if (!(await this.deps.store.claimEvent(id, EVENT_CLAIM_TTL_MS))) {
+        if (!(await this.deps.store.claimEvent(id, EVENT_CLAIM_TTL_MS, owner))) {
           fresh = false;
           break;
         }
@@ -120,7 +123,7 @@ export class SlackTurns {
   }
 
   /** `app_mention`: answer in a thread under the message (or in its thread). */
-  async onMention(body: unknown, client: webApi.WebClient): Promise<void> {
+  async onMention(body: unknown, client: webApi.WebClient, work: Work): Promise<void> {
     const envelope = eventEnvelopeSchema.safeParse(body);
     const event = appMentionSchema.safeParse((body as { event?: unknown } | null)?.event);
     if (!envelope.success || !event.success) {
@@ -133,11 +136,19 @@ export class SlackTurns {
     const dm = e.channel.startsWith('D');
     const threadTs = dm ? e.thread_ts : (e.thread_ts ?? e.ts);
     const log = this.childLogger({ surface: dm ? 'dm' : 'channel', team, channel: e.channel, user: e.user, eventId: envelope.data.event_id });
-    await this.answerEvent(client, { eventId: envelope.data.event_id, team, channel: e.channel, ts: e.ts, threadTs, user: e.user, text: e.text, dm }, log);
+    await this.answerEvent(client, work, { eventId: envelope.data.event_id, team, channel: e.channel, ts: e.ts, threadTs, user: e.user, text: e.text, dm }, log);
+  }
+
+  /** Whether a `message` event is one vmk answers (a person's new DM), checked before it is recorded as work. */
+  answersMessage(body: unknown): boolean {
+    const event = messageSchema.safeParse((body as { event?: unknown } | null)?.event);
+    if (!event.success) return false;
+    const e = event.data;
+    return !(e.channel_type !== 'im' || e.subtype !== undefined || e.bot_id || e.edited || !e.user || e.user === this.deps.botUserId);
   }
 
   /** `message` in a DM (the `message.im` subscription): answer in the DM. Everything else is ignored. */
-  async onMessage(body: unknown, client: webApi.WebClient): Promise<void> {
+  async onMessage(body: unknown, client: webApi.WebClient, work: Work): Promise<void> {
     const envelope = eventEnvelopeSchema.safeParse(body);
     const event = messageSchema.safeParse((body as { event?: unknown } | null)?.event);
     if (!envelope.success || !event.success) {
@@ -149,7 +160,7 @@ export class SlackTurns {
     if (e.channel_type !== 'im' || e.subtype !== undefined || e.bot_id || e.edited || !e.user || e.user === this.deps.botUserId) return;
     const team = envelopeTeam(envelope.data, e.team);
     const log = this.childLogger({ surface: 'dm', team, channel: e.channel, user: e.user, eventId: envelope.data.event_id });
-    await this.answerEvent(client, { eventId: envelope.data.event_id, team, channel: e.channel, ts: e.ts, threadTs: e.thread_ts, user: e.user, text: e.text ?? '', dm: true }, log);
+    await this.answerEvent(client, work, { eventId: envelope.data.event_id, team, channel: e.channel, ts: e.ts, threadTs: e.thread_ts, user: e.user, text: e.text ?? '', dm: true }, log);
   }
 
   /**
@@ -158,15 +169,16 @@ export class SlackTurns {
    */
   private async answerEvent(
     client: webApi.WebClient,
+    work: Work,
     m: { eventId?: string; team: string; channel: string; ts: string; threadTs?: string; user: string; text: string; dm: boolean },
     log: Logger,
   ): Promise<void> {
-    const claimed = await this.claim(this.eventIds(m.eventId, m.team, m.channel, m.ts), log);
-    if (claimed === 'duplicate') return;
-    const replies =
-      claimed !== 'fresh'
+    const replies = await work.replies(async () => {
+      const claimed = await this.claim(this.eventIds(m.eventId, m.team, m.channel, m.ts), work.id, log);
+      if (claimed === 'duplicate') return [];
+      return claimed !== 'fresh'
         ? [claimed]
-        : await this.turn(
+        : this.turn(
             {
               platform: 'slack',
               workspace: m.team,
@@ -178,7 +190,8 @@ export class SlackTurns {
             },
             log,
           );
-    await this.sendToConversation(client, replies, { channel: m.channel, threadTs: m.threadTs, user: m.user, dm: m.dm }, log);
+    });
+    await this.sendToConversation(client, work, replies, { channel: m.channel, threadTs: m.threadTs, user: m.user, dm: m.dm }, log);
   }
 
   /**
@@ -216,12 +229,12 @@ export class SlackTurns {
   /** Sends command replies that did not travel in the acknowledgement. */
   async sendCommandReplies(responseUrl: string, bodies: ResponseUrlBody[], log: Logger): Promise<void> {
     for (const body of bodies) {
-      await this.safely(log, 'response_url post', () => postToResponseUrl(responseUrl, body, log, this.deps.retry));
+      await this.safely(null, log, 'response_url post', () => postToResponseUrl(responseUrl, body, log, this.deps.retry));
     }
   }
 
   /** A button click (already acked). */
-  async onAction(payload: unknown, client: webApi.WebClient): Promise<void> {
+  async onAction(payload: unknown, client: webApi.WebClient, work: Work): Promise<void> {
     const parsed = blockActionsSchema.safeParse(payload);
     if (!parsed.success) {
       this.deps.logger.warn({ platform: 'slack', issues: parsed.error.issues.slice(0, 3) }, 'malformed block_actions payload ignored');
@@ -237,7 +250,7 @@ export class SlackTurns {
     if (!value.ok) {
       log.warn({ reason: value.reason }, 'button value rejected');
       if (b.response_url) {
-        await this.safely(log, 'response_url post', () =>
+        await this.safely(work, log, 'response_url post', () =>
           postToResponseUrl(b.response_url as string, { response_type: 'ephemeral', replace_original: false, ...renderReply(BAD_BUTTON_NOTE) }, log, this.deps.retry),
         );
       }
@@ -246,7 +259,7 @@ export class SlackTurns {
     const action = value.action;
 
     if (fromHome) {
-      await this.onHomeAction(b.view?.private_metadata, team, user, action, client, log);
+      await this.onHomeAction(b.view?.private_metadata, team, user, action, client, work, log);
       return;
     }
 
@@ -257,17 +270,19 @@ export class SlackTurns {
     }
     const threadTs = b.message?.thread_ts ?? b.container?.thread_ts;
     const ephemeral = b.container?.is_ephemeral === true;
-    const replies = await this.turn(
-      {
-        platform: 'slack',
-        workspace: team,
-        conversation: conversationId(channel, threadTs),
-        user,
-        text: action.type === 'ask' ? action.text : '',
-        action,
-        surface: 'button',
-      },
-      log,
+    const replies = await work.replies(() =>
+      this.turn(
+        {
+          platform: 'slack',
+          workspace: team,
+          conversation: conversationId(channel, threadTs),
+          user,
+          text: action.type === 'ask' ? action.text : '',
+          action,
+          surface: 'button',
+        },
+        log,
+      ),
     );
 
     let replaced = false;
@@ -275,34 +290,34 @@ export class SlackTurns {
       const rendered = renderReply(reply, { logger: log });
       const isPrivate = reply.visibility === 'private';
       if (action.type === 'share' && !isPrivate) {
-        await this.share(client, b.response_url, { channel, threadTs }, rendered, log);
+        await this.safely(work, log, 'share', () => this.share(client, b.response_url, { channel, threadTs }, rendered, log));
       } else if (reply.replaceOriginal && !replaced && b.response_url) {
         replaced = true;
-        await this.safely(log, 'replace message', () =>
+        await this.safely(work, log, 'replace message', () =>
           postToResponseUrl(b.response_url as string, { replace_original: true, ...rendered }, log, this.deps.retry),
         );
       } else if (isPrivate || ephemeral) {
         if (b.response_url) {
-          await this.safely(log, 'ephemeral reply', () =>
+          await this.safely(work, log, 'ephemeral reply', () =>
             postToResponseUrl(b.response_url as string, { response_type: 'ephemeral', replace_original: false, ...rendered }, log, this.deps.retry),
           );
         } else {
-          await this.safely(log, 'chat.postEphemeral', () => postEphemeral(client, { channel, threadTs, user }, rendered));
+          await this.safely(work, log, 'chat.postEphemeral', () => postEphemeral(client, { channel, threadTs, user }, rendered));
         }
       } else {
-        await this.safely(log, 'chat.postMessage', () => postMessage(client, { channel, threadTs }, rendered));
+        await this.safely(work, log, 'chat.postMessage', () => postMessage(client, { channel, threadTs }, rendered));
       }
     }
   }
 
   /** `app_home_opened` on the Home tab: publish the Home view. */
-  async onHomeOpened(body: unknown, client: webApi.WebClient): Promise<void> {
+  async onHomeOpened(body: unknown, client: webApi.WebClient, work: Work): Promise<void> {
     const event = appHomeOpenedSchema.safeParse((body as { event?: unknown } | null)?.event);
     if (!event.success || event.data.tab !== 'home') return;
     const { user, channel } = event.data;
     const log = this.childLogger({ surface: 'home', user });
     const view = renderHomeView(homeReply(), { logger: log, ...(channel ? { privateMetadata: JSON.stringify({ channel }) } : {}) });
-    await this.safely(log, 'views.publish', () => client.views.publish({ user_id: user, view }));
+    await this.safely(work, log, 'views.publish', () => client.views.publish({ user_id: user, view }));
   }
 
   /** A click on the Home tab: the conversation continues in the app's DM with the user. */
@@ -312,39 +327,44 @@ export class SlackTurns {
     user: string,
     action: Action,
     client: webApi.WebClient,
+    work: Work,
     log: Logger,
   ): Promise<void> {
     let channel = readHomeChannel(metadata);
     let placeholderTs: string | undefined;
     if (!channel) {
       // No DM channel recorded (an old Home view): open the DM by posting to the user, then fill that message in.
-      const posted = await this.safely(log, 'chat.postMessage', () =>
+      const posted = await this.safely(work, log, 'chat.postMessage', () =>
         postMessage(client, { channel: user }, renderReply({ kind: 'notice', summary: 'One moment…', blocks: [] })),
       );
-      channel = posted?.channel;
-      placeholderTs = posted?.ts;
+      // Resumed after a restart, the placeholder's ids are gone: post to the user (their DM) instead of filling it in.
+      channel = posted === 'skipped' ? user : posted?.channel;
+      placeholderTs = posted === 'skipped' ? undefined : posted?.ts;
       if (!channel) return;
     }
+    const dm = channel;
     const surface: Surface = 'home';
-    const replies = await this.turn(
-      {
-        platform: 'slack',
-        workspace: team,
-        conversation: conversationId(channel),
-        user,
-        text: action.type === 'ask' ? action.text : '',
-        action,
-        surface,
-      },
-      log,
+    const replies = await work.replies(() =>
+      this.turn(
+        {
+          platform: 'slack',
+          workspace: team,
+          conversation: conversationId(dm),
+          user,
+          text: action.type === 'ask' ? action.text : '',
+          action,
+          surface,
+        },
+        log,
+      ),
     );
     for (const [i, reply] of replies.entries()) {
       const rendered = renderReply(reply, { logger: log });
       if (i === 0 && placeholderTs) {
         const ts = placeholderTs;
-        await this.safely(log, 'chat.update', () => updateMessage(client, channel, ts, rendered));
+        await this.safely(work, log, 'chat.update', () => updateMessage(client, dm, ts, rendered));
       } else {
-        await this.safely(log, 'chat.postMessage', () => postMessage(client, { channel }, rendered));
+        await this.safely(work, log, 'chat.postMessage', () => postMessage(client, { channel: dm }, rendered));
       }
     }
   }
@@ -364,16 +384,16 @@ export class SlackTurns {
         log.error({ err: describe(err) }, 'share failed');
         return;
       }
+      if (err instanceof DeliveryUncertainError) throw err;
       log.warn({ err: describe(err) }, 'chat.postMessage failed for a share; posting through response_url');
-      await this.safely(log, 'share via response_url', () =>
-        postToResponseUrl(responseUrl, { response_type: 'in_channel', replace_original: false, ...rendered }, log, this.deps.retry),
-      );
+      await postToResponseUrl(responseUrl, { response_type: 'in_channel', replace_original: false, ...rendered }, log, this.deps.retry);
     }
   }
 
   /** Channel mentions and DMs: public replies in the thread, private ones ephemeral (in a DM everything is private already). */
   private async sendToConversation(
     client: webApi.WebClient,
+    work: Work,
     replies: Reply[],
     where: { channel: string; threadTs?: string; user: string; dm: boolean },
     log: Logger,
@@ -382,9 +402,9 @@ export class SlackTurns {
     for (const reply of replies) {
       const rendered = renderReply(reply, { logger: log });
       if (!where.dm && reply.visibility === 'private') {
-        await this.safely(log, 'chat.postEphemeral', () => postEphemeral(client, { ...target, user: where.user }, rendered));
+        await this.safely(work, log, 'chat.postEphemeral', () => postEphemeral(client, { ...target, user: where.user }, rendered));
       } else {
-        await this.safely(log, 'chat.postMessage', () => postMessage(client, target, rendered));
+        await this.safely(work, log, 'chat.postMessage', () => postMessage(client, target, rendered));
       }
     }
   }
@@ -393,11 +413,16 @@ export class SlackTurns {
     return [...(eventId ? [`slack:event:${eventId}`] : []), `slack:${team}:${channel}:${ts}`];
   }
 
-  /** Runs a send; a failure (after the client's own retries) is logged, never thrown into Bolt. */
-  private async safely<T>(log: Logger, what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * Runs one send of a piece of work (skipped when it had finished before a
+   * restart); a failure (after the client's own retries) is logged, never
+   * thrown into Bolt. Only a takeover by another holder stops the work.
+   */
+  private async safely<T>(work: Work | null, log: Logger, what: string, fn: () => Promise<T>): Promise<T | 'skipped' | undefined> {
     try {
-      return await fn();
+      return await (work ? work.send(fn) : fn());
     } catch (err) {
+      if (err instanceof WorkTakenOverError) throw err;
       log.error({ err: describe(err) }, `${what} failed`);
       return undefined;
     }

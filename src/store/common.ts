@@ -47,6 +47,12 @@ export function checkEventId(id: string): void {
   }
 }
 
+export function checkOutboxArgs(id: string, holder: string, leaseMs: number): void {
+  if (typeof id !== 'string' || id.length === 0) throw new TypeError('an outbox entry needs a non-empty id');
+  if (typeof holder !== 'string' || holder.length === 0) throw new TypeError('an outbox entry needs a non-empty holder');
+  if (!Number.isFinite(leaseMs) || leaseMs < 1) throw new RangeError(`leaseMs must be a positive number of milliseconds, got ${String(leaseMs)}`);
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -7,7 +7,7 @@ export { MemoryStore } from './memory.js';
 export type { RedisStore } from './redis.js';
 export type { SqliteStore } from './sqlite.js';
 export { StoreUnavailableError } from './types.js';
-export type { ConversationState, StateKey, StateStore, Versioned } from './types.js';
+export type { ConversationState, Outbox, OutboxEntry, StateKey, StateStore, Versioned } from './types.js';
 
 export interface CreateStoreOptions {
   kind: 'memory' | 'sqlite' | 'redis';

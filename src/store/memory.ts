@@ -1,6 +1,6 @@
-import { checkEventId, checkExpectedVersion, checkTtl, parseState, serializeState, stateKeyId } from './common.js';
+import { checkEventId, checkExpectedVersion, checkOutboxArgs, checkTtl, parseState, serializeState, stateKeyId } from './common.js';
 import { StoreUnavailableError } from './types.js';
-import type { ConversationState, StateKey, StateStore, Versioned } from './types.js';
+import type { ConversationState, Outbox, OutboxEntry, StateKey, StateStore, Versioned } from './types.js';
 
 export interface MemoryStoreOptions {
   /** The clock TTLs are measured against (tests pass a fake one). */
@@ -33,13 +33,16 @@ export class MemoryStore implements StateStore {
   private readonly maxEvents: number;
   /** Map iteration order is insertion order: re-inserting on use makes it an LRU list. */
   private readonly states = new Map<string, Entry>();
-  private readonly events = new Map<string, number>();
+  private readonly events = new Map<string, { expiresAt: number; owner: string }>();
+  private readonly pending = new Map<string, OutboxEntry & { holder: string; leaseUntil: number }>();
   private closed = false;
+  readonly outbox: Outbox;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.maxKeys = positiveInt(opts.maxKeys ?? DEFAULT_MEMORY_MAX_KEYS, 'maxKeys');
     this.maxEvents = positiveInt(opts.maxEvents ?? DEFAULT_MEMORY_MAX_KEYS, 'maxEvents');
+    this.outbox = this.makeOutbox();
   }
 
   /** How many states and event ids are held (expired ones included until swept). */
@@ -77,14 +80,14 @@ export class MemoryStore implements StateStore {
     this.states.delete(stateKeyId(key));
   }
 
-  async claimEvent(id: string, ttlMs: number): Promise<boolean> {
+  async claimEvent(id: string, ttlMs: number, owner?: string): Promise<boolean> {
     this.assertOpen();
     checkEventId(id);
     checkTtl(ttlMs);
-    const expiresAt = this.events.get(id);
-    if (expiresAt !== undefined && expiresAt > this.now()) return false;
+    const held = this.events.get(id);
+    if (held !== undefined && held.expiresAt > this.now()) return owner !== undefined && owner !== '' && held.owner === owner;
     this.events.delete(id);
-    this.events.set(id, this.now() + ttlMs);
+    this.events.set(id, { expiresAt: this.now() + ttlMs, owner: owner ?? '' });
     this.evict(this.events, this.maxEvents);
     return true;
   }
@@ -97,6 +100,50 @@ export class MemoryStore implements StateStore {
     this.closed = true;
     this.states.clear();
     this.events.clear();
+    this.pending.clear();
+  }
+
+  private makeOutbox(): Outbox {
+    const pending = this.pending;
+    return {
+      add: async (id, data, holder, leaseMs) => {
+        this.assertOpen();
+        checkOutboxArgs(id, holder, leaseMs);
+        pending.set(id, { id, data, createdAt: this.now(), takeovers: 0, holder, leaseUntil: this.now() + leaseMs });
+      },
+      save: async (id, data, holder, leaseMs) => {
+        this.assertOpen();
+        checkOutboxArgs(id, holder, leaseMs);
+        const entry = pending.get(id);
+        if (!entry || entry.holder !== holder) return false;
+        entry.data = data;
+        entry.leaseUntil = this.now() + leaseMs;
+        return true;
+      },
+      renew: async (ids, holder, leaseMs) => {
+        this.assertOpen();
+        for (const id of ids) {
+          const entry = pending.get(id);
+          if (entry && entry.holder === holder) entry.leaseUntil = this.now() + leaseMs;
+        }
+      },
+      remove: async (id) => {
+        this.assertOpen();
+        pending.delete(id);
+      },
+      takeExpired: async (holder, leaseMs, limit) => {
+        this.assertOpen();
+        checkOutboxArgs('-', holder, leaseMs);
+        const now = this.now();
+        const expired = [...pending.values()].filter((e) => e.leaseUntil <= now).sort((a, b) => a.createdAt - b.createdAt).slice(0, Math.max(0, limit));
+        return expired.map((e) => {
+          e.holder = holder;
+          e.leaseUntil = now + leaseMs;
+          e.takeovers += 1;
+          return { id: e.id, data: e.data, createdAt: e.createdAt, takeovers: e.takeovers };
+        });
+      },
+    };
   }
 
   /** The entry when present and not expired; an expired one is dropped on the way. */

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import {
   checkEventId,
   checkExpectedVersion,
+  checkOutboxArgs,
   checkTtl,
   encodePart,
   parseState,
@@ -12,10 +13,15 @@ import {
   stateKeyId,
 } from './common.js';
 import { StoreUnavailableError } from './types.js';
-import type { ConversationState, StateKey, StateStore, Versioned } from './types.js';
+import type { ConversationState, Outbox, OutboxEntry, StateKey, StateStore, Versioned } from './types.js';
 
 export const REDIS_STATE_PREFIX = 'vmk:state:';
 export const REDIS_EVENT_PREFIX = 'vmk:event:';
+/** One hash per outbox entry {data, holder, created, takeovers}, plus one sorted set of ids scored by lease end. */
+export const REDIS_OUTBOX_PREFIX = 'vmk:outbox:';
+export const REDIS_OUTBOX_LEASES = 'vmk:outbox-leases';
+/** An outbox hash outlives any sensible lease; this only bounds what a bug could leave behind. */
+const OUTBOX_ENTRY_TTL_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1_500;
 export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 
@@ -46,6 +52,52 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return nextVersion
 `;
 const CAS_SHA = createHash('sha1').update(REDIS_CAS_SCRIPT).digest('hex');
+
+/** An event id claimed by `owner` (ARGV[1], '' for none): 1 when newly taken or already held by that same non-empty owner. */
+const CLAIM_SCRIPT = `
+if redis.call('SET', KEYS[1], ARGV[1] == '' and '1' or ('o:' .. ARGV[1]), 'PX', ARGV[2], 'NX') then return 1 end
+if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) == ('o:' .. ARGV[1]) then return 1 end
+return 0
+`;
+/** KEYS: entry hash, lease set. ARGV: id, data, holder, lease end, now, entry ttl. */
+const OUTBOX_ADD_SCRIPT = `
+redis.call('HSET', KEYS[1], 'data', ARGV[2], 'holder', ARGV[3], 'created', ARGV[5], 'takeovers', 0)
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+return 1
+`;
+/** KEYS: entry hash, lease set. ARGV: id, data ('' keeps it), holder, lease end. */
+const OUTBOX_SAVE_SCRIPT = `
+if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[3] then return 0 end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'data', ARGV[2]) end
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+return 1
+`;
+/** KEYS: lease set. ARGV: hash prefix, holder, now, new lease end, limit. Returns id, data, created, takeovers for each entry taken. */
+const OUTBOX_TAKE_SCRIPT = `
+local out = {}
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[5]))
+for _, id in ipairs(ids) do
+  local key = ARGV[1] .. id
+  local data = redis.call('HGET', key, 'data')
+  if data then
+    redis.call('HSET', key, 'holder', ARGV[2])
+    local takeovers = redis.call('HINCRBY', key, 'takeovers', 1)
+    redis.call('ZADD', KEYS[1], ARGV[4], id)
+    table.insert(out, id)
+    table.insert(out, data)
+    table.insert(out, redis.call('HGET', key, 'created') or '0')
+    table.insert(out, tostring(takeovers))
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return out
+`;
+
+export function redisOutboxKey(id: string): string {
+  return REDIS_OUTBOX_PREFIX + encodePart(id);
+}
 
 /** The URL with any password replaced by ***, for messages and logs. */
 export function redactRedisUrl(url: string): string {
@@ -85,6 +137,7 @@ export class RedisStore implements StateStore {
   private lastError: Error | undefined;
   private down = false;
   private closed = false;
+  readonly outbox: Outbox = this.makeOutbox();
 
   private constructor(opts: RedisStoreOptions) {
     this.where = redactRedisUrl(opts.url);
@@ -168,12 +221,58 @@ export class RedisStore implements StateStore {
     await this.call(() => this.client.del(k));
   }
 
-  async claimEvent(id: string, ttlMs: number): Promise<boolean> {
+  async claimEvent(id: string, ttlMs: number, owner?: string): Promise<boolean> {
     checkEventId(id);
     checkTtl(ttlMs);
     const k = redisEventKey(id);
-    const reply = await this.call(() => this.client.set(k, '1', 'PX', Math.ceil(ttlMs), 'NX'));
-    return reply === 'OK';
+    if (!owner) {
+      const reply = await this.call(() => this.client.set(k, '1', 'PX', Math.ceil(ttlMs), 'NX'));
+      return reply === 'OK';
+    }
+    return Number(await this.call(() => this.client.eval(CLAIM_SCRIPT, 1, k, owner, String(Math.ceil(ttlMs))))) === 1;
+  }
+
+  private makeOutbox(): Outbox {
+    // Lease ends are measured on this process's clock; instances sharing Redis are assumed to keep time within a second or so.
+    return {
+      add: async (id, data, holder, leaseMs) => {
+        checkOutboxArgs(id, holder, leaseMs);
+        const now = Date.now();
+        await this.call(() =>
+          this.client.eval(OUTBOX_ADD_SCRIPT, 2, redisOutboxKey(id), REDIS_OUTBOX_LEASES, encodePart(id), data, holder, String(now + leaseMs), String(now), String(OUTBOX_ENTRY_TTL_MS)),
+        );
+      },
+      save: async (id, data, holder, leaseMs) => {
+        checkOutboxArgs(id, holder, leaseMs);
+        const reply = await this.call(() =>
+          this.client.eval(OUTBOX_SAVE_SCRIPT, 2, redisOutboxKey(id), REDIS_OUTBOX_LEASES, encodePart(id), data, holder, String(Date.now() + leaseMs)),
+        );
+        return Number(reply) === 1;
+      },
+      renew: async (ids, holder, leaseMs) => {
+        if (ids.length === 0) return;
+        checkOutboxArgs(ids[0] as string, holder, leaseMs);
+        const until = String(Date.now() + leaseMs);
+        const batch = this.client.pipeline();
+        for (const id of ids) batch.eval(OUTBOX_SAVE_SCRIPT, 2, redisOutboxKey(id), REDIS_OUTBOX_LEASES, encodePart(id), '', holder, until);
+        await this.call(() => batch.exec());
+      },
+      remove: async (id) => {
+        await this.call(() => this.client.multi().del(redisOutboxKey(id)).zrem(REDIS_OUTBOX_LEASES, encodePart(id)).exec());
+      },
+      takeExpired: async (holder, leaseMs, limit) => {
+        checkOutboxArgs('-', holder, leaseMs);
+        const now = Date.now();
+        const flat = (await this.call(() =>
+          this.client.eval(OUTBOX_TAKE_SCRIPT, 1, REDIS_OUTBOX_LEASES, REDIS_OUTBOX_PREFIX, holder, String(now), String(now + leaseMs), String(Math.max(0, Math.floor(limit)))),
+        )) as string[];
+        const taken: OutboxEntry[] = [];
+        for (let i = 0; i + 3 < flat.length; i += 4) {
+          taken.push({ id: decodeURIComponent(flat[i] as string), data: flat[i + 1] as string, createdAt: Number(flat[i + 2]), takeovers: Number(flat[i + 3]) });
+        }
+        return taken;
+      },
+    };
   }
 
   async ping(): Promise<void> {

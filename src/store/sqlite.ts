@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import {
   checkEventId,
   checkExpectedVersion,
+  checkOutboxArgs,
   checkTtl,
   describeCause,
   parseState,
@@ -14,10 +15,11 @@ import {
   stateKeyId,
 } from './common.js';
 import { StoreUnavailableError } from './types.js';
-import type { ConversationState, StateKey, StateStore, Versioned } from './types.js';
+import type { ConversationState, Outbox, OutboxEntry, StateKey, StateStore, Versioned } from './types.js';
 
 export const SQLITE_FILE_NAME = 'vmk.sqlite';
-export const SQLITE_SCHEMA_VERSION = 1;
+/** 2: handled_events.owner and the outbox table. A version 1 file is upgraded in place on open. */
+export const SQLITE_SCHEMA_VERSION = 2;
 /** How long a write waits for another process holding the file's write lock. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 export const DEFAULT_SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -45,10 +47,23 @@ CREATE TABLE IF NOT EXISTS conversation_state (
 CREATE INDEX IF NOT EXISTS conversation_state_expires_at ON conversation_state (expires_at);
 CREATE TABLE IF NOT EXISTS handled_events (
   id         TEXT    PRIMARY KEY,
-  expires_at INTEGER NOT NULL
+  expires_at INTEGER NOT NULL,
+  owner      TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS handled_events_expires_at ON handled_events (expires_at);
+CREATE TABLE IF NOT EXISTS outbox (
+  id          TEXT    PRIMARY KEY,
+  data        TEXT    NOT NULL,
+  holder      TEXT    NOT NULL,
+  lease_until INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  takeovers   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS outbox_lease_until ON outbox (lease_until);
 `;
+
+/** Upgrades a version 1 file: its handled_events table has no owner column. */
+const SQLITE_ADD_OWNER = "ALTER TABLE handled_events ADD COLUMN owner TEXT NOT NULL DEFAULT ''";
 
 /** Each statement is one atomic step, so two processes sharing the file cannot interleave inside it. */
 export const SQLITE_SQL = {
@@ -61,9 +76,18 @@ export const SQLITE_SQL = {
   update: `UPDATE conversation_state SET value = @value, version = version + 1, expires_at = @expiresAt
     WHERE key = @key AND version = @expected AND expires_at > @now`,
   delete: 'DELETE FROM conversation_state WHERE key = ?',
-  claim: `INSERT INTO handled_events (id, expires_at) VALUES (@id, @expiresAt)
-    ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at
+  /** A new or expired id is taken (by `owner`); a live one only counts again for the same non-empty owner. */
+  claim: `INSERT INTO handled_events (id, expires_at, owner) VALUES (@id, @expiresAt, @owner)
+    ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, owner = excluded.owner
     WHERE handled_events.expires_at <= @now`,
+  claimedBy: "SELECT 1 AS ok FROM handled_events WHERE id = ? AND owner = ? AND owner <> '' AND expires_at > ?",
+  outboxAdd: `INSERT INTO outbox (id, data, holder, lease_until, created_at) VALUES (@id, @data, @holder, @leaseUntil, @now)
+    ON CONFLICT (id) DO UPDATE SET data = excluded.data, holder = excluded.holder, lease_until = excluded.lease_until`,
+  outboxSave: 'UPDATE outbox SET data = @data, lease_until = @leaseUntil WHERE id = @id AND holder = @holder',
+  outboxRenew: 'UPDATE outbox SET lease_until = @leaseUntil WHERE id = @id AND holder = @holder',
+  outboxRemove: 'DELETE FROM outbox WHERE id = ?',
+  outboxExpired: 'SELECT id, data, created_at AS createdAt, takeovers FROM outbox WHERE lease_until <= ? ORDER BY created_at LIMIT ?',
+  outboxTake: 'UPDATE outbox SET holder = @holder, lease_until = @leaseUntil, takeovers = takeovers + 1 WHERE id = @id AND lease_until <= @now',
   sweepStates: 'DELETE FROM conversation_state WHERE expires_at <= ?',
   sweepEvents: 'DELETE FROM handled_events WHERE expires_at <= ?',
   ping: 'SELECT 1 AS ok',
@@ -91,7 +115,16 @@ interface ClaimParams {
   id: string;
   expiresAt: number;
   now: number;
+  owner: string;
 }
+interface OutboxParams {
+  id: string;
+  data: string;
+  holder: string;
+  leaseUntil: number;
+  now: number;
+}
+type LeaseParams = Pick<OutboxParams, 'id' | 'holder' | 'leaseUntil'>;
 
 interface Statements {
   get: Statement<[string, number], { value: string; version: number }>;
@@ -99,6 +132,13 @@ interface Statements {
   update: Statement<[UpdateParams]>;
   delete: Statement<[string]>;
   claim: Statement<[ClaimParams]>;
+  claimedBy: Statement<[string, string, number], { ok: number }>;
+  outboxAdd: Statement<[OutboxParams]>;
+  outboxSave: Statement<[Omit<OutboxParams, 'now'>]>;
+  outboxRenew: Statement<[LeaseParams]>;
+  outboxRemove: Statement<[string]>;
+  outboxExpired: Statement<[number, number], OutboxEntry>;
+  outboxTake: Statement<[LeaseParams & { now: number }]>;
   sweepStates: Statement<[number]>;
   sweepEvents: Statement<[number]>;
   ping: Statement<[], { ok: number }>;
@@ -118,6 +158,7 @@ export class SqliteStore implements StateStore {
   private readonly logger: Logger;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
+  readonly outbox: Outbox;
 
   constructor(opts: SqliteStoreOptions) {
     this.now = opts.now ?? Date.now;
@@ -137,6 +178,8 @@ export class SqliteStore implements StateStore {
       db = new Database(this.path);
       for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
       db.exec(SQLITE_SCHEMA);
+      const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('handled_events')").all();
+      if (!columns.some((c) => c.name === 'owner')) db.exec(SQLITE_ADD_OWNER);
       db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
       this.stmts = {
         get: db.prepare<[string, number], { value: string; version: number }>(SQLITE_SQL.get),
@@ -144,6 +187,13 @@ export class SqliteStore implements StateStore {
         update: db.prepare<[UpdateParams]>(SQLITE_SQL.update),
         delete: db.prepare<[string]>(SQLITE_SQL.delete),
         claim: db.prepare<[ClaimParams]>(SQLITE_SQL.claim),
+        claimedBy: db.prepare<[string, string, number], { ok: number }>(SQLITE_SQL.claimedBy),
+        outboxAdd: db.prepare<[OutboxParams]>(SQLITE_SQL.outboxAdd),
+        outboxSave: db.prepare<[Omit<OutboxParams, 'now'>]>(SQLITE_SQL.outboxSave),
+        outboxRenew: db.prepare<[LeaseParams]>(SQLITE_SQL.outboxRenew),
+        outboxRemove: db.prepare<[string]>(SQLITE_SQL.outboxRemove),
+        outboxExpired: db.prepare<[number, number], OutboxEntry>(SQLITE_SQL.outboxExpired),
+        outboxTake: db.prepare<[LeaseParams & { now: number }]>(SQLITE_SQL.outboxTake),
         sweepStates: db.prepare<[number]>(SQLITE_SQL.sweepStates),
         sweepEvents: db.prepare<[number]>(SQLITE_SQL.sweepEvents),
         ping: db.prepare<[], { ok: number }>(SQLITE_SQL.ping),
@@ -156,6 +206,7 @@ export class SqliteStore implements StateStore {
       );
     }
     this.db = db;
+    this.outbox = this.makeOutbox();
     this.sweep();
     const every = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     this.sweeper = setInterval(() => this.sweep(), every);
@@ -192,11 +243,55 @@ export class SqliteStore implements StateStore {
     this.run('write', () => this.stmts.delete.run(id));
   }
 
-  async claimEvent(id: string, ttlMs: number): Promise<boolean> {
+  async claimEvent(id: string, ttlMs: number, owner?: string): Promise<boolean> {
     checkEventId(id);
     checkTtl(ttlMs);
     const now = this.now();
-    return this.run('write', () => this.stmts.claim.run({ id, expiresAt: now + ttlMs, now }).changes === 1);
+    const who = owner ?? '';
+    return this.run('write', () => {
+      if (this.stmts.claim.run({ id, expiresAt: now + ttlMs, now, owner: who }).changes === 1) return true;
+      return who !== '' && this.stmts.claimedBy.get(id, who, now) !== undefined;
+    });
+  }
+
+  private makeOutbox(): Outbox {
+    const take = this.db.transaction((holder: string, leaseMs: number, limit: number): OutboxEntry[] => {
+      const now = this.now();
+      const taken: OutboxEntry[] = [];
+      for (const entry of this.stmts.outboxExpired.all(now, limit)) {
+        if (this.stmts.outboxTake.run({ id: entry.id, holder, leaseUntil: now + leaseMs, now }).changes === 1) {
+          taken.push({ ...entry, takeovers: entry.takeovers + 1 });
+        }
+      }
+      return taken;
+    });
+    const renew = this.db.transaction((ids: readonly string[], holder: string, leaseUntil: number) => {
+      for (const id of ids) this.stmts.outboxRenew.run({ id, holder, leaseUntil });
+    });
+    return {
+      add: async (id, data, holder, leaseMs) => {
+        checkOutboxArgs(id, holder, leaseMs);
+        const now = this.now();
+        this.run('write', () => this.stmts.outboxAdd.run({ id, data, holder, leaseUntil: now + leaseMs, now }));
+      },
+      save: async (id, data, holder, leaseMs) => {
+        checkOutboxArgs(id, holder, leaseMs);
+        return this.run('write', () => this.stmts.outboxSave.run({ id, data, holder, leaseUntil: this.now() + leaseMs }).changes === 1);
+      },
+      renew: async (ids, holder, leaseMs) => {
+        if (ids.length === 0) return;
+        checkOutboxArgs(ids[0] as string, holder, leaseMs);
+        this.run('write', () => renew(ids, holder, this.now() + leaseMs));
+      },
+      remove: async (id) => {
+        this.run('write', () => this.stmts.outboxRemove.run(id));
+      },
+      // BEGIN IMMEDIATE: two processes sharing the file cannot take the same entry.
+      takeExpired: async (holder, leaseMs, limit) => {
+        checkOutboxArgs('-', holder, leaseMs);
+        return this.run('write', () => take.immediate(holder, leaseMs, Math.max(0, Math.floor(limit))));
+      },
+    };
   }
 
   async ping(): Promise<void> {

@@ -5,6 +5,9 @@
  *
  *   const fake = await startFakeSlack();
  *   fake.failNext(2, { status: 429, retryAfter: 1 });  // the next two calls are rate limited
+ *   fake.faultNext(1, { kind: 'drop', method: 'chat.postMessage' });  // carried out, then the connection drops
+ *   fake.stall({ method: 'chat.postMessage' });  // every such call hangs (carried out, never answered) ...
+ *   fake.recover();                              // ... until now
  *   await fake.waitFor((c) => c.method === 'chat.postMessage');
  *
  * Slash commands are answered in their acknowledgement: `sendSlashCommand`
@@ -43,6 +46,21 @@ export interface Failure {
   method?: string;
 }
 
+/**
+ * A network fault. `drop`: the call is carried out (recorded in `calls`), then
+ * the connection is closed without an answer, as when a connection breaks
+ * after the request arrived. `hang`: no answer at all while the fault lasts;
+ * with `landed` (the default) the call is carried out and recorded first, as
+ * a server that did the work but never replied; with `landed: false` it is
+ * only recorded in `attempts`.
+ */
+export interface NetworkFault {
+  kind: 'drop' | 'hang';
+  /** Only calls to this method (or 'response_url') are affected. */
+  method?: string;
+  landed?: boolean;
+}
+
 export interface FakeSlack {
   /** Base URL for SLACK_API_URL, ending in `/api/`. */
   apiUrl: string;
@@ -54,6 +72,14 @@ export interface FakeSlack {
   readonly attempts: RecordedCall[];
   /** The next `n` matching requests get `failure` instead of a normal answer. */
   failNext(n: number, failure: Failure): void;
+  /** The next `n` matching requests meet `fault`. */
+  faultNext(n: number, fault: NetworkFault): void;
+  /** Every matching request hangs until `recover()` (a hung Slack API). */
+  stall(fault?: Omit<NetworkFault, 'kind'>): void;
+  /** Ends `stall`: new requests are answered again (requests already hanging stay unanswered, as their connections would). */
+  recover(): void;
+  /** How many requests are hanging right now. */
+  readonly hanging: number;
   /** Waits until some successful call matches (default 5 s). */
   waitFor(pred: (c: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
   /** Waits until `count` successful calls match. */
@@ -105,6 +131,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: RecordedCall[] = [];
   const attempts: RecordedCall[] = [];
   let failures: { remaining: number; failure: Failure }[] = [];
+  let faults: { remaining: number; fault: NetworkFault }[] = [];
+  let stalled: Omit<NetworkFault, 'kind'> | null = null;
+  const hung = new Set<IncomingMessage>();
   let connectionsOpenUrl: string | null = null;
   const waiters = new Set<() => void>();
 
@@ -123,6 +152,32 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         status: 200,
         at: Date.now(),
       };
+
+      const matches = (m?: string) => !m || m === method;
+      let fault: NetworkFault | null = stalled && matches(stalled.method) ? { kind: 'hang', ...stalled } : null;
+      if (!fault) {
+        const next = faults.find((f) => f.remaining > 0 && matches(f.fault.method));
+        if (next) {
+          next.remaining -= 1;
+          fault = next.fault;
+        }
+        faults = faults.filter((f) => f.remaining > 0);
+      }
+      if (fault) {
+        call.status = 0;
+        attempts.push(call);
+        if (fault.landed !== false) {
+          calls.push(call);
+          for (const wake of [...waiters]) wake();
+        }
+        if (fault.kind === 'drop') {
+          req.socket.destroy();
+          return;
+        }
+        hung.add(req);
+        req.socket.once('close', () => hung.delete(req));
+        return;
+      }
 
       const pending = failures.find((f) => f.remaining > 0 && (!f.failure.method || f.failure.method === method));
       if (pending) {
@@ -214,6 +269,18 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     failNext(n, failure) {
       failures.push({ remaining: n, failure });
     },
+    faultNext(n, fault) {
+      faults.push({ remaining: n, fault });
+    },
+    stall(fault = {}) {
+      stalled = fault;
+    },
+    recover() {
+      stalled = null;
+    },
+    get hanging() {
+      return hung.size;
+    },
     waitFor: async (pred, timeoutMs) => (await waitForCount(pred, 1, timeoutMs))[0] as RecordedCall,
     waitForCount,
     setConnectionsOpenUrl(url) {
@@ -223,6 +290,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       calls.length = 0;
       attempts.length = 0;
       failures = [];
+      faults = [];
+      stalled = null;
     },
     close: () =>
       new Promise<void>((resolve) => {
