@@ -145,13 +145,22 @@ const conversations: Conversation[] = [
     name: 'clicks through to a recommendation',
     steps: [
       ['[1]', { q: 'services', n: 2, kinds: ['question'], replace: true }],
-      ['[1]', { q: 'isolation', n: 3 }],
+      ['[3]', { q: 'isolation', n: 3 }],
       ['[3]', { q: 'traffic', n: 4 }],
-      ['[1]', { q: 'compliance', n: 5 }],
-      ['[3]', { q: 'hardware', n: 6 }],
+      ['[1]', { q: 'portability', n: 5 }],
+      ['[3]', { q: 'team', n: 6 }],
+      ['[3]', { q: 'state', n: 7 }],
       ['[1]', { q: null, done: true, kinds: ['recommendation'], replace: true }],
     ],
-    outcome: { verdict: /Hybrid: Split estate/, answers: 6, done: true },
+    outcome: { verdict: /Virtual machines/, answers: 7, done: true },
+  },
+  {
+    name: 'a legacy part and many services settle on a split estate after two answers',
+    steps: [
+      ['[1]', { q: 'services', n: 2 }],
+      ['[1]', { q: null, done: true, kinds: ['recommendation'], replace: true }],
+    ],
+    outcome: { verdict: /Hybrid: Split estate/, answers: 2, done: true },
   },
   {
     name: 'typed answers: yes, a number, free text and "no"',
@@ -214,7 +223,7 @@ const conversations: Conversation[] = [
   ...[0, 1, 2].map((at): Conversation => ({
     name: `restart after ${at} answers`,
     steps: [
-      ...(['[1]', '[1]'].slice(0, at).map((s): [string, Expect] => [s, {}])),
+      ...(['[1]', '[3]'].slice(0, at).map((s): [string, Expect] => [s, {}])),
       [at % 2 === 0 ? '[restart]' : 'start over', { q: 'architecture', n: 1 }],
     ],
     outcome: { answers: 0, done: false },
@@ -443,7 +452,7 @@ describe('dialog properties', () => {
     );
   });
 
-  it('random straight answers finish in 3 to 12 questions', () => {
+  it('random straight answers finish within 12 questions, most after two or more', () => {
     const counts: number[] = [];
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 12, maxLength: 12 }), (picks) => {
@@ -463,8 +472,10 @@ describe('dialog properties', () => {
     );
     counts.sort((a, b) => a - b);
     const median = counts[Math.floor(counts.length / 2)]!;
-    expect(counts[0]).toBeGreaterThanOrEqual(2);
-    expect(median).toBeGreaterThanOrEqual(3);
+    // "A mix: legacy parts plus new services" settles a split estate at once; nothing else does.
+    expect(counts[0]).toBeGreaterThanOrEqual(1);
+    expect(counts.filter((c) => c < 2).length).toBeLessThanOrEqual(counts.length / 4);
+    expect(median).toBeGreaterThanOrEqual(2);
     expect(median).toBeLessThanOrEqual(9);
     console.info(`questions asked over ${counts.length} random dialogs: min ${counts[0]}, median ${median}, max ${counts[counts.length - 1]}`);
   });

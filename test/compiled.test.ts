@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWorkloadsJsonl } from '../src/advisor/index.js';
 import { readCompiledKnowledge, sourceHash, writeCompiledKnowledge } from '../src/compiled.js';
 import { buildEngineCore, type Core } from '../src/core.js';
-import { readJsonl } from '../src/nlu/eval.js';
+import { readJsonl } from '../src/understanding/eval.js';
 import { KNOWLEDGE_DIR } from '../src/paths.js';
 import { createStore } from '../src/store/index.js';
 import type { InboundMessage } from '../src/types.js';

@@ -32,7 +32,7 @@ function phrasings(n: number): string[] {
 }
 
 /** The files this suite's fixtures are built from; the rest come from the real folder only when they are valid. */
-const CONTENT_FILES = ['article.yaml', 'dimensions.yaml', 'topics.yaml', 'platforms.yaml', 'guidance.yaml'];
+const CONTENT_FILES = ['article.yaml', 'dimensions.yaml', 'topics.yaml', 'platforms.yaml', 'guidance.yaml', 'nearby.yaml'];
 
 function validAgainst(file: string, schema: z.ZodType): boolean {
   try {

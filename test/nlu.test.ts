@@ -1,11 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLARIFY_BELOW, THRESHOLDS, createNlu } from '../src/nlu/index.js';
-import { evaluate, formatEvalReport, readJsonl } from '../src/nlu/eval.js';
-import { createGazetteer } from '../src/nlu/gazetteer.js';
-import { createNormalizer, stripEmoji, stripMarkup } from '../src/nlu/normalize.js';
-import { createTypoCorrector } from '../src/nlu/typo.js';
+import { CLARIFY_BELOW, THRESHOLDS, createNlu } from '../src/understanding/index.js';
+import { evaluate, formatEvalReport, readJsonl } from '../src/understanding/eval.js';
+import { createGazetteer } from '../src/understanding/gazetteer.js';
+import { createNormalizer, stripEmoji, stripMarkup } from '../src/understanding/normalize.js';
+import { createTypoCorrector } from '../src/understanding/typo.js';
 import { INTENTS, TOPICS } from '../src/types.js';
 import { DEV_FILE, loadNluKnowledge } from './nlu-knowledge.js';
 
@@ -501,7 +501,7 @@ describe('readJsonl', () => {
 
 describe('imports', () => {
   it('src/nlu loads natural by subpath only, never the package root', () => {
-    const dir = new URL('../src/nlu/', import.meta.url);
+    const dir = new URL('../src/understanding/', import.meta.url);
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
       const src = readFileSync(join(dir.pathname, f), 'utf8');
       for (const m of src.matchAll(/(?:from|import\()\s*['"](natural[^'"]*)['"]/g)) {

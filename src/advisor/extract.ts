@@ -25,6 +25,7 @@ function parseNumber(raw: string | undefined): number | undefined {
 
 /** The trait for an estate whose parts belong on different platforms. */
 const SPLIT = 'mixed_estate';
+const MAX_SPLIT_EVIDENCE = 240;
 const VM_GATES = new Set(['os', 'vendor', 'hardware', 'realtime', 'live_migration']);
 /** Traits that pull a part of the estate towards Kubernetes on their own. */
 const KUBERNETES_PULLS = new Set(['spiky_traffic', 'batch_jobs', 'frequent_releases', 'fast_startup']);
@@ -108,7 +109,10 @@ export function createExtractor(catalog: Catalog): (text: string) => FoundTrait[
       if (pair) {
         const [[, v], [, k]] = pair;
         const [first, second] = v.index < k.index ? [v, k] : [k, v];
-        found.set(SPLIT, { evidence: `${first.evidence} … ${second.evidence}`, index: first.index });
+        // The evidence is the stretch of text from one part to the other when it is short, else the second part.
+        const end = text.indexOf(second.evidence, second.index) + second.evidence.length;
+        const span = end - first.index <= MAX_SPLIT_EVIDENCE ? text.slice(first.index, end) : second.evidence;
+        found.set(SPLIT, { evidence: span, index: first.index });
       }
     }
     // A negated trait becomes its opposite when the catalogue names one ("no Windows" -> Linux).

@@ -5,8 +5,8 @@
  * decisions: the model weighs them against everything else the message says.
  * A few feed the short policy table in policy.ts.
  */
-import { INTENTS, type IntentId, type Side, type Topic } from '../types.js';
-import { SLOT_PLATFORM, SLOT_TOPIC, type GazetteerResult } from './gazetteer.js';
+import type { Side, Topic } from '../types.js';
+import { SLOT_PLATFORM, type GazetteerResult } from './gazetteer.js';
 /** Words that carry no content of their own (kept as classifier features, ignored by the rules). */
 export const STOP = new Set(
   `a an the is are am was were be been being do does did done to of in on at for with by from as and or but if so
@@ -31,7 +31,7 @@ export const FUNCTION_WORDS = new Set(
 );
 
 /** Words that open or close a message without changing its meaning ("hi, ...", "..., thanks"). */
-export const COURTESY = new Set(
+const COURTESY = new Set(
   `hi hello hey heya hiya yo morning good afternoon evening there team all folks guys everyone bot vmk
   thanks thank you cheers ok okay cool great nice awesome perfect so um uh well also oh ah please quick question
   kindly dear greetings regards`
@@ -123,7 +123,7 @@ export const COMPARE_WORDS = new Set(
 );
 
 /** Words of choosing: without one, a question that names a topic is a topic question. */
-export const GUIDANCE_CUES = new Set(
+const GUIDANCE_CUES = new Set(
   `when whenever choose choosing choice chose pick picking decide deciding decision rule rules thumb general generally
   typically usually normally belong belongs suit suited suits fit fits favour favor case cases scenario scenarios situation
   situations criteria factors guideline guidelines go adopt stay move migrate prefer preferred recommend recommended
@@ -161,12 +161,12 @@ export function ownDecision(tokens: string[]): boolean {
     return next.some((n) => OBLIGED.has(n)) && tokens.slice(i + 1, i + 8).some((n) => DECIDE_VERB.test(n) || n === 'decision');
   });
 }
-export const DECIDE_VERB = /^(?:pick|choose|decide|choosing|deciding|picking)$/;
-export const OBLIGED = new Set(['have', 'need', 'must', 'got', 'trying', 'am', 'are']);
+const DECIDE_VERB = /^(?:pick|choose|decide|choosing|deciding|picking)$/;
+const OBLIGED = new Set(['have', 'need', 'must', 'got', 'trying', 'am', 'are']);
 
-export const MOVES = new Set(['move', 'migrate', 'go', 'stay', 'adopt']);
-export const CHOOSER = new Set(['should', 'we', 'i', 'would', 'could', 'shall', 'you']);
-export const WHEN_ASKING = new Set('to should would do does is are makes make'.split(' '));
+const MOVES = new Set(['move', 'migrate', 'go', 'stay', 'adopt']);
+const CHOOSER = new Set(['should', 'we', 'i', 'would', 'could', 'shall', 'you']);
+const WHEN_ASKING = new Set('to should would do does is are makes make'.split(' '));
 
 /** Guidance cues that only speak of generality: with a topic named, they make no rule of thumb on their own. */
 export const GENERALITY = new Set('general generally typically usually normally'.split(' '));
@@ -187,7 +187,7 @@ export const AMBIGUOUS_PLATFORM_WORDS = new Set(['pod', 'pods', 'container', 'co
 export const FIRST_PERSON = new Set('i me my mine we us our ours were weve wed im ive'.split(' '));
 
 /** Words that join two compared names ("GKE vs EKS", "VMware or Hyper-V"). */
-export const VENDOR_JOINERS = new Set('versus vs than or and'.split(' '));
+const VENDOR_JOINERS = new Set('versus vs than or and'.split(' '));
 
 /** Two names of the same side joined by a comparing word. */
 export function comparesSameSide(tokens: string[], g: GazetteerResult): boolean {
@@ -212,25 +212,21 @@ export function comparesSameSide(tokens: string[], g: GazetteerResult): boolean 
   return false;
 }
 
-/** Words that mark a platform just after them as the one not wanted ("rather than VMs"); "vs" is symmetric. */
-export const NEGATORS = new Set('not no than instead over without avoid off like'.split(/\s+/));
 
-/** Intents that answer from the article (as opposed to small talk and help). */
-export const DOMAIN = new Set<IntentId>(['ask_topic', 'ask_platform', 'compare_overview', 'ask_guidance', 'start_advice', 'review_workload']);
-export const WE = new Set(['we', 'were', 'weve', 'wed', 'i']);
+const WE = new Set(['we', 'were', 'weve', 'wed', 'i']);
 /** "we", or "we're" / "we've" as the normaliser spells them, but not the past tense ("they were built"). */
-export function isWe(tokens: string[], i: number): boolean {
+function isWe(tokens: string[], i: number): boolean {
   const t = tokens[i] as string;
   if (!WE.has(t)) return false;
   return (t !== 'were' && t !== 'weve') || !/^(?:they|you|it|there|which|that|who|these|those|them|things|people|what|if)$/.test(tokens[i - 1] ?? '');
 }
-export const WE_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|are|am|need|process|serve|deploy|build|operate|maintain|manage|got|ship|support|store|handle|plan|migrate|migrating|moving|currently|still|only|mostly|already|just|do)$/;
+const WE_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|are|am|need|process|serve|deploy|build|operate|maintain|manage|got|ship|support|store|handle|plan|migrate|migrating|moving|currently|still|only|mostly|already|just|do)$/;
 /** What running a workload sounds like ("we run", "we host"), as opposed to a need or a state ("we need", "we are"). */
-export const WE_RUN_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|process|serve|deploy|build|operate|maintain|manage|got|ship|store|handle|migrate|migrating|moving|currently|still|only|mostly|already)$/;
+const WE_RUN_VERBS = /^(?:run|runs|running|have|has|had|host|hosting|use|using|process|serve|deploy|build|operate|maintain|manage|got|ship|store|handle|migrate|migrating|moving|currently|still|only|mostly|already)$/;
 /** The workload itself after "our"/"my" (not its people: "our team", "our admins"). */
-export const WORKLOAD_THINGS = /^(?:apps?|applications?|services?|workloads?|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|data|traffic|jobs?|pipelines?|estate|ci|builds?|servers?|vms?|fleet|clusters?|environments?|deployments?|releases?)$/;
+const WORKLOAD_THINGS = /^(?:apps?|applications?|services?|workloads?|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|data|traffic|jobs?|pipelines?|estate|ci|builds?|servers?|vms?|fleet|clusters?|environments?|deployments?|releases?)$/;
 /** Asking for a verdict on one's own case ("what do you recommend", "where should we run it"). */
-export const VERDICT_WORDS = new Set(['recommend', 'recommendation', 'verdict', 'review', 'suggest', 'suggestion', 'fit', 'suits', 'decide', 'pick', 'choose', 'keep', 'stay', 'leave', 'stick', 'sensible']);
+const VERDICT_WORDS = new Set(['recommend', 'recommendation', 'verdict', 'review', 'suggest', 'suggestion', 'fit', 'suits', 'decide', 'pick', 'choose', 'keep', 'stay', 'leave', 'stick', 'sensible']);
 export function asksVerdict(tokens: string[]): boolean {
   return tokens.some(
     (t, i) =>
@@ -246,25 +242,25 @@ export function asksVerdict(tokens: string[]): boolean {
       (t === 'where' && ['should', 'do', 'to', 'would'].includes(tokens[i + 1] ?? '')),
   );
 }
-export const KEEP_WORDS = new Set(['keep', 'stay', 'leave', 'stick']);
-export const MODALS = /^(?:can|could|should|would|do|does|will|shall|may|might|if|when|must)$/;
-export const POSSESSIVE = new Set(['our', 'my']);
+const KEEP_WORDS = new Set(['keep', 'stay', 'leave', 'stick']);
+const MODALS = /^(?:can|could|should|would|do|does|will|shall|may|might|if|when|must)$/;
+const POSSESSIVE = new Set(['our', 'my']);
 /** Workload nouns after "our"/"my" ("our app", not "our hardware"). */
-export const MY_THINGS = /^(?:fleet|thing|tool|apps?|applications?|services?|workloads?|team|company|org|organi[sz]ation|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|business|startup|customers?|clients?|users?|data|traffic|developers|devs|engineers|jobs?|pipeline|estate)$/;
-export const CLAUSE_VERBS = /^(?:is|are|was|runs?|has|have|needs?|uses?|handles?|gets?|serves?|process(?:es)?|writes?|takes?|lives?|sits?|consists|includes?|depends|requires?|must|spikes?|peaks?|grows?)$/;
-export const DESCRIBE = /^(?:review|evaluate|assess|setup|stack|currently|here|verdict)$/;
+const MY_THINGS = /^(?:fleet|thing|tool|apps?|applications?|services?|workloads?|team|company|org|organi[sz]ation|system|stack|product|project|site|website|api|database|db|infrastructure|infra|setup|code|codebase|monolith|backend|frontend|platform|business|startup|customers?|clients?|users?|data|traffic|developers|devs|engineers|jobs?|pipeline|estate)$/;
+const CLAUSE_VERBS = /^(?:is|are|was|runs?|has|have|needs?|uses?|handles?|gets?|serves?|process(?:es)?|writes?|takes?|lives?|sits?|consists|includes?|depends|requires?|must|spikes?|peaks?|grows?)$/;
+const DESCRIBE = /^(?:review|evaluate|assess|setup|stack|currently|here|verdict)$/;
 /** DESCRIBE words that name a thing, and describe the sender's only when it is theirs ("our setup", not "a vm setup"). */
-export const OWNED = /^(?:setup|stack)$/;
-export const OWNERS = new Set(['our', 'my', 'this', 'current', 'existing', 'whole']);
+const OWNED = /^(?:setup|stack)$/;
+const OWNERS = new Set(['our', 'my', 'this', 'current', 'existing', 'whole']);
 /** "our infrastructure board", "our platform team", "our data center": not the workload itself. */
-export const ORG_NOUNS = /^(?:board|team|teams|group|department|dept|committee|manager|managers|lead|leads|people|staff|guys|folks|owner|owners|center|centre|centers|centres)$/;
+const ORG_NOUNS = /^(?:board|team|teams|group|department|dept|committee|manager|managers|lead|leads|people|staff|guys|folks|owner|owners|center|centre|centers|centres)$/;
 /** People, not workloads. */
-export const PEOPLE = /^(?:team|company|org|organi[sz]ation|business|startup|customers?|clients?|users?|developers|devs|engineers)$/;
+const PEOPLE = /^(?:team|company|org|organi[sz]ation|business|startup|customers?|clients?|users?|developers|devs|engineers)$/;
 /** "a workload", "any workload": a workload in general, not the sender's. */
-export const GENERIC_DETERMINERS = new Set(['a', 'an', 'any', 'each', 'every', 'one', 'which', 'what', 'per']);
-export const FIGURE_UNITS = /^(?:years?|yrs?|yo|rps|qps|requests?|req|users?|people|engineers?|devs?|developers?|sysadmins?|vms?|servers?|nodes?|services?|microservices?|apps?|applications?|tenants?|gb|tb|mb|cores?|cpus?|gpus?|min|minutes?|hours?|instances?|clusters?|teams?|customers?|stores?|sites?|brokers?|k|m|analysts?|scientists?|staff|employees?|students?|agents?|branches|locations?|regions?|countries|devices?|sensors?|databases?|dbs?|jobs?|queues?|containers?|pods?)$/;
+const GENERIC_DETERMINERS = new Set(['a', 'an', 'any', 'each', 'every', 'one', 'which', 'what', 'per']);
+const FIGURE_UNITS = /^(?:years?|yrs?|yo|rps|qps|requests?|req|users?|people|engineers?|devs?|developers?|sysadmins?|vms?|servers?|nodes?|services?|microservices?|apps?|applications?|tenants?|gb|tb|mb|cores?|cpus?|gpus?|min|minutes?|hours?|instances?|clusters?|teams?|customers?|stores?|sites?|brokers?|k|m|analysts?|scientists?|staff|employees?|students?|agents?|branches|locations?|regions?|countries|devices?|sensors?|databases?|dbs?|jobs?|queues?|containers?|pods?)$/;
 /** Concrete technology: two of these describe a workload even without "we" or "our". */
-export const STACK_WORDS = new Set(
+const STACK_WORDS = new Set(
   `java net dotnet python node nodejs golang php ruby rails django flask spring tomcat jboss iis nginx perl cobol vb6 cpp
   sql mysql postgres postgresql oracle mongodb mongo redis kafka rabbitmq spark hadoop airflow flink elasticsearch cassandra
   sap erp crm wordpress drupal exchange sharepoint monolith monolithic microservices api apis frontend backend database db
@@ -274,14 +270,14 @@ export const STACK_WORDS = new Set(
 );
 export const SOCIAL_OPENERS = new Set('hi hello hey hiya heya thanks thank cheers help'.split(' '));
 
-export const MUSING = new Set(['wondering', 'curious', 'confused', 'unsure', 'asking', 'new', 'trying', 'learning', 'reading', 'studying', 'interested']);
-export const QUESTION_OPENERS = new Set(['what', 'how', 'which', 'why', 'where', 'who', 'is', 'are', 'does', 'do']);
-export const ARTICLES = new Set(['a', 'an', 'one', 'some', 'this']);
+const MUSING = new Set(['wondering', 'curious', 'confused', 'unsure', 'asking', 'new', 'trying', 'learning', 'reading', 'studying', 'interested']);
+const QUESTION_OPENERS = new Set(['what', 'how', 'which', 'why', 'where', 'who', 'is', 'are', 'does', 'do']);
+const ARTICLES = new Set(['a', 'an', 'one', 'some', 'this']);
 /** Words after "an app" that go on to describe it ("an app that needs windows", "a service written in go"). */
-export const DESCRIBING_NEXT = new Set(['that', 'which', 'with', 'written', 'built', 'running', 'in', 'on', 'using', 'for', 'made', 'where']);
+const DESCRIBING_NEXT = new Set(['that', 'which', 'with', 'written', 'built', 'running', 'in', 'on', 'using', 'for', 'made', 'where']);
 
 /** "I have an app and don't know where to run it": having an app, with nothing said about it. */
-export function bareHave(tokens: string[], i: number): boolean {
+function bareHave(tokens: string[], i: number): boolean {
   const verb = tokens[i + 1];
   if (verb !== 'have' && verb !== 'got') return false;
   if (!ARTICLES.has(tokens[i + 2] ?? '') || !MY_THINGS.test(tokens[i + 3] ?? '')) return false;
@@ -378,7 +374,7 @@ export function describesOwnWorkload(tokens: string[], concrete = false, detaile
   return false;
 }
 
-export const JOINERS = new Set(['and', 'or', 'vs', 'versus', 'than', 'between', 'to', 'with']);
+const JOINERS = new Set(['and', 'or', 'vs', 'versus', 'than', 'between', 'to', 'with']);
 
 /**
  * "hypervisors versus container orchestration": set against VMs, "container orchestration" names the
@@ -393,7 +389,7 @@ export function containerOrchestration(tokens: string[], g: GazetteerResult): Ga
 }
 
 /** A topic's own name: "is a shared kernel a security hole" asks about security, whatever else it mentions first. */
-export const TOPIC_NAMES: Partial<Record<Topic, RegExp>> = {
+const TOPIC_NAMES: Partial<Record<Topic, RegExp>> = {
   security: /^(?:security|secure|securely|insecure)$/,
   resource_efficiency: /^(?:overhead|efficiency|efficient|efficiently|footprint|density|utili[sz]ation|memory|ram)$/,
   isolation: /^(?:isolation|isolated|isolate|segregation|separation|separates)$/,
@@ -436,10 +432,10 @@ export function comparesWithUnknown(slotted: string[], isUnknown: (w: string) =>
   return false;
 }
 
-export const MEASURES = /^(?:zznumber|ms|milliseconds?|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)$/;
+const MEASURES = /^(?:zznumber|ms|milliseconds?|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)$/;
 
 /** Cloud providers: choosing between them is not a VM-or-Kubernetes question. */
-export const CLOUDS = new Set('aws azure gcp google oracle ibm alibaba digitalocean linode hetzner ovh'.split(' '));
+const CLOUDS = new Set('aws azure gcp google oracle ibm alibaba digitalocean linode hetzner ovh'.split(' '));
 
 /** "x vs y" where neither side is a platform or topic. */
 export function comparesOtherThings(slotted: string[], isUnknown: (w: string) => boolean): boolean {
@@ -492,7 +488,7 @@ export function asksAboutUnknownProduct(slotted: string[], isUnknown: (w: string
 }
 
 /** Verbs of operating a tool: "how do I install ...", "how to configure ...". */
-export const HOW_TO_VERBS = new Set(
+const HOW_TO_VERBS = new Set(
   `install uninstall reinstall configure config set setup create join mount unmount resize enlarge extend upgrade downgrade
   reset ssh connect expose enable disable rotate copy write fix restart delete remove attach detach provision register
   login log import export convert clone`
@@ -501,7 +497,7 @@ export const HOW_TO_VERBS = new Set(
 );
 
 /** Where the verb of "how do I <verb>" / "how to <verb>" sits, or -1. */
-export function howToVerbAt(tokens: string[]): number {
+function howToVerbAt(tokens: string[]): number {
   const start = tokens.findIndex((t) => t === 'how');
   if (start < 0) return -1;
   const i = start + 1;
@@ -527,7 +523,7 @@ export const PRODUCTS = new Set(
   ['vmware', 'vsphere', 'esxi', 'hyper v', 'hyperv', 'kvm', 'xen', 'proxmox', 'virtualbox', 'virtual box', 'ec2', 'ec2 instance', 'azure vm', 'compute engine', 'eks', 'aks', 'gke', 'openshift', 'rancher', 'k3s', 'microk8s', 'docker'],
 );
 
-export const INSTANCE_SIZES = /^(?:nano|micro|small|medium|large|xlarge|\d+xlarge|metal|highmem|highcpu|standard)$/;
+const INSTANCE_SIZES = /^(?:nano|micro|small|medium|large|xlarge|\d+xlarge|metal|highmem|highcpu|standard)$/;
 
 /** "t3.medium", "m5.xlarge", "e2 standard": a cloud provider's instance type. */
 export function namesInstanceType(tokens: string[]): boolean {
@@ -539,7 +535,7 @@ export function namesInstanceType(tokens: string[]): boolean {
 }
 
 /** "What's the difference?" compares the platforms even with an unfamiliar word in it. */
-export const OVERALL = new Set('overall summary summarize summarise overview general generally nutshell gist broadly strengths weaknesses pros cons tradeoffs'.split(' '));
+const OVERALL = new Set('overall summary summarize summarise overview general generally nutshell gist broadly strengths weaknesses pros cons tradeoffs'.split(' '));
 
 export function hasTopicFreeCompareWord(tokens: string[]): boolean {
   // "overall", "in general", "high level", "in a nutshell": the comparison as a whole.
@@ -562,10 +558,10 @@ export function dropAddress(tokens: string[]): string[] {
 export const ASKING = new Set('what how which why where when who can could should would is are do does help explain tell show'.split(' '));
 
 /** Openings that thank or greet whatever follows ("thank you for ...", "good day to you", "dear vmk, hello"). */
-export const THANKS_OPENERS = [['thank'], ['thanks'], ['thx'], ['ty'], ['many', 'thanks'], ['much', 'appreciated'], ['appreciated'], ['appreciate', 'it'], ['cheers', 'for'], ['much', 'obliged'], ['obliged'], ['merci'], ['gracias'], ['danke']];
-export const GREETING_OPENERS = [['hi'], ['hello'], ['hey'], ['greetings'], ['good', 'morning'], ['good', 'afternoon'], ['good', 'evening'], ['good', 'day'], ['howdy']];
+const THANKS_OPENERS = [['thank'], ['thanks'], ['thx'], ['ty'], ['many', 'thanks'], ['much', 'appreciated'], ['appreciated'], ['appreciate', 'it'], ['cheers', 'for'], ['much', 'obliged'], ['obliged'], ['merci'], ['gracias'], ['danke']];
+const GREETING_OPENERS = [['hi'], ['hello'], ['hey'], ['greetings'], ['good', 'morning'], ['good', 'afternoon'], ['good', 'evening'], ['good', 'day'], ['howdy']];
 
-export const PRAISE = new Set('great nice awesome perfect cool super brilliant excellent helpful answer reply stuff ok okay wow'.split(' '));
+const PRAISE = new Set('great nice awesome perfect cool super brilliant excellent helpful answer reply stuff ok okay wow'.split(' '));
 
 export function socialOpening(tokens: string[]): 'thanks' | 'greeting' | null {
   const all = tokens.filter((t) => t !== 'dear' && t !== 'vmk' && t !== 'kindly');
@@ -594,6 +590,9 @@ export function trimCourtesy(slotted: string[]): string[] {
  * named, the first one not negated ("kubernetes rather than VMs" -> kubernetes).
  * Null when both are named on an equal footing.
  */
+/** Words that mark a platform just after them as the one not wanted ("rather than VMs", "k8s over VMs"); "vs" is symmetric. */
+const NOT_WANTED = new Set('not no than instead over without avoid off like'.split(' '));
+
 export function pickPlatform(tokens: string[], g: GazetteerResult): Side | null {
   const distinct = [...new Set(g.platforms)];
   if (distinct.length === 0) return null;
@@ -603,7 +602,7 @@ export function pickPlatform(tokens: string[], g: GazetteerResult): Side | null 
     if (m.entity.kind !== 'platform') continue;
     // "rather than VMs", "not interested in VMs": a negator up to three words before.
     const before = tokens.slice(Math.max(0, m.start - 3), m.start);
-    if (before.some((t) => NEGATORS.has(t))) negated.add(m.entity.value);
+    if (before.some((t) => NOT_WANTED.has(t))) negated.add(m.entity.value);
   }
   const wanted = distinct.filter((p) => !negated.has(p));
   return wanted.length === 1 ? (wanted[0] ?? null) : null;
