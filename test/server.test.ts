@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from '../src/paths.js';
 import { MemoryStore } from '../src/store/memory.js';
 import type { StateStore } from '../src/store/types.js';
 import type { Reply } from '../src/types.js';
+import { MAX_TEXT_CHARS } from '../adapters/web/index.js';
 import { identityOf, playgroundBrowser, type PlaygroundBrowser } from './helpers/playground.js';
 import { collectJsonLines } from './helpers/process.js';
 import { startRedisServer, type TestRedisServer } from './helpers/redis.js';
@@ -77,6 +78,9 @@ describe('HTTP server', () => {
     expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
     const html = await res.text();
     expect(html).toContain('<script src="app.js" defer></script>');
+    // The page warns at the same length the endpoint refuses.
+    expect(html).toContain(`data-max-chars="${MAX_TEXT_CHARS}"`);
+    expect(html).not.toMatch(/maxlength=/);
     for (const asset of ['app.js', 'style.css']) {
       const a = await fetch(`${srv.url}/${asset}`);
       expect(a.status, asset).toBe(200);
