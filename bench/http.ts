@@ -232,6 +232,9 @@ export interface ServerEnvOptions {
 }
 
 /** The environment of a vmk server with Slack over HTTP on, Teams local (or authenticated with teamsAppId) and SQLite. */
+/** Signs the playground identities the benchmarks send (see bench/process.ts). */
+export const PLAYGROUND_SECRET = 'bench-playground-secret-0123456789abcdef';
+
 export function serverEnv(o: ServerEnvOptions): Record<string, string> {
   return {
     PORT: String(o.port),
@@ -243,7 +246,11 @@ export function serverEnv(o: ServerEnvOptions): Record<string, string> {
     VMK_DATA_DIR: o.dataDir,
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
-    ...(o.teamsAppId ? { MicrosoftAppId: o.teamsAppId, MicrosoftAppPassword: 'bench-app-password-not-used' } : {}),
+    // The memory benchmark drives the playground from one address, with identities it signs itself.
+    VMK_PLAYGROUND: 'on',
+    VMK_PLAYGROUND_RATE_LIMIT: '0',
+    VMK_PLAYGROUND_SECRET: PLAYGROUND_SECRET,
+    ...(o.teamsAppId ? { MicrosoftAppId: o.teamsAppId, MicrosoftAppPassword: 'bench-app-password-not-used', MicrosoftAppType: 'MultiTenant' } : {}),
   };
 }
 

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Fakes } from './fakes.js';
-import { serverEnv, startVmk } from './http.js';
+import { IDENTITY_COOKIE, identityCookieValue } from '../adapters/web/identity.js';
+import { PLAYGROUND_SECRET, serverEnv, startVmk } from './http.js';
 import { QUESTIONS, REVIEWS } from './inputs.js';
 import { CLI, freePort, median, procMemory, round, SERVE_NODE_ARGS, sleep, spawnNode, waitFor200 } from './lib.js';
 
@@ -86,6 +87,8 @@ export interface MemoryResult {
 
 async function turns(url: string, total: number, conversations: number, phase: string): Promise<{ errors: number; seconds: number }> {
   let i = -1;
+  // Fixed 22-character identities, one per simulated browser.
+  const cookies = Array.from({ length: 300 }, (_, u) => `${IDENTITY_COOKIE}=${identityCookieValue(PLAYGROUND_SECRET, `bench-user-${String(u).padStart(11, '0')}`)}`);
   const started = performance.now();
   const r = await autocannon({
     url,
@@ -101,8 +104,9 @@ async function turns(url: string, total: number, conversations: number, phase: s
           const c = i % conversations;
           // 1,000 conversations: each goes through the script in order; 10,000: one turn each, of every kind.
           const k = conversations >= total ? i % SCRIPT.length : Math.floor(i / conversations) % SCRIPT.length;
-          const body = JSON.stringify({ conversation: `${phase}-${c}`, user: `user-${c % 300}`, text: SCRIPT[k] });
-          return { ...req, body, headers: { ...req.headers, 'content-type': 'application/json' } };
+          const body = JSON.stringify({ conversation: `${phase}-${c}`, text: SCRIPT[k] });
+          // 300 browsers: the playground's user is the identity in the signed cookie.
+          return { ...req, body, headers: { ...req.headers, 'content-type': 'application/json', cookie: cookies[c % cookies.length]! } };
         },
       },
     ],

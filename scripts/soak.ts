@@ -23,6 +23,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { IDENTITY_COOKIE, identityCookieValue } from '../adapters/web/identity.js';
 import { SERVE_NODE_ARGS } from '../bench/lib.js';
 import { PROJECT_ROOT } from '../src/paths.js';
 
@@ -62,6 +63,8 @@ type Autocannon = (opts: AutocannonOptions) => EventEmitter & PromiseLike<Autoca
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const SECRET = 'soak-signing-secret';
+const PLAYGROUND_SECRET = 'soak-playground-secret-0123456789abcdefgh';
+const PLAYGROUND_COOKIE = `${IDENTITY_COOKIE}=${identityCookieValue(PLAYGROUND_SECRET, 'soak-browser-000000000')}`;
 const CLI = join(PROJECT_ROOT, 'dist', 'src', 'cli.js');
 
 function flag(name: string, fallback: number): number {
@@ -221,6 +224,10 @@ async function main(): Promise<void> {
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_BOT_TOKEN: 'xoxb-soak',
     SLACK_API_URL: `${slack.url}/api/`,
+    // All playground turns come from one address with one identity (signed here with the same secret).
+    VMK_PLAYGROUND: 'on',
+    VMK_PLAYGROUND_RATE_LIMIT: '0',
+    VMK_PLAYGROUND_SECRET: PLAYGROUND_SECRET,
   }, nodeArgs);
   const pid = vmk.child.pid as number;
   let exitedEarly = false;
@@ -280,9 +287,9 @@ async function main(): Promise<void> {
       setupRequest: (req) => {
         const i = ++n;
         const body = JSON.stringify(
-          i % 4 === 0 ? { conversation: `pg-${i % 71}`, user: 'soak', action: { type: 'start' } } : { conversation: `pg-${i % 71}`, user: 'soak', text: QUESTIONS[i % QUESTIONS.length] },
+          i % 4 === 0 ? { conversation: `pg-${i % 71}`, action: { type: 'start' } } : { conversation: `pg-${i % 71}`, text: QUESTIONS[i % QUESTIONS.length] },
         );
-        return { ...req, body, headers: { 'content-type': 'application/json' } };
+        return { ...req, body, headers: { 'content-type': 'application/json', cookie: PLAYGROUND_COOKIE } };
       },
     },
   ];

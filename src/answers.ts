@@ -10,10 +10,13 @@ import { DIMENSIONS } from './types.js';
 export const SIDE_NAME: Record<Side, string> = { vm: 'Virtual machines', kubernetes: 'Kubernetes' };
 const SIDE_SHORT: Record<Side | 'depends', string> = { vm: 'VMs', kubernetes: 'Kubernetes', depends: 'Depends on the workload' };
 
-/** "Kubernetes vs. Virtual Machines (ABS), section "Comparison: 2. Isolation"". */
+/**
+ * `"Kubernetes vs. Virtual Machines" (ABS), section "Comparison: 2. Isolation"`: the
+ * citation alone. Renderers label it ("Source: ..."), as they do the advisor's.
+ */
 export function cite(k: Knowledge, ...sections: SectionId[]): string {
   const titles = [...new Set(sections)].map((id) => k.article.sections.find((s) => s.id === id)?.title ?? id);
-  return `Source: "${k.article.title}" (${k.article.publisher}), ${titles.length > 1 ? 'sections' : 'section'} ${titles.map((t) => `"${t}"`).join(', ')}`;
+  return `"${k.article.title}" (${k.article.publisher}), ${titles.length > 1 ? 'sections' : 'section'} ${titles.map((t) => `"${t}"`).join(', ')}`;
 }
 
 function topicEntry(k: Knowledge, topic: Topic): TopicEntry {
@@ -194,7 +197,7 @@ export function thanksAnswer(): Reply {
   };
 }
 
-/** What vmk can do and three example questions. */
+/** What vmk can do, and three example questions as buttons (shown once: no list repeating them). */
 export function fallbackAnswer(reason: 'out_of_scope' | 'empty'): Reply {
   return {
     kind: 'fallback',
@@ -210,9 +213,23 @@ export function fallbackAnswer(reason: 'out_of_scope' | 'empty'): Reply {
             ? 'Your message looked empty. I answer questions on virtual machines vs. Kubernetes and review workloads.'
             : 'I stick to one subject: how virtual machines and Kubernetes compare, and which fits a workload. Tool how-tos, error messages and prices are beyond what I know.',
       },
-      { heading: 'Try one of these', bullets: EXAMPLE_QUESTIONS },
     ],
     actions: [...EXAMPLE_QUESTIONS.map((q) => ask(q)), START_CHOICE],
+  };
+}
+
+/** A dialog answer ("not sure", "2") typed after the recommendation finished. */
+export function dialogFinishedAnswer(): Reply {
+  return {
+    kind: 'notice',
+    summary: 'Your recommendation is already finished.',
+    blocks: [
+      {
+        text: 'Your recommendation is already finished, so there is no question to answer. Start a new one, or ask me anything about VMs and Kubernetes.',
+      },
+    ],
+    actions: [START_CHOICE],
+    visibility: 'private',
   };
 }
 

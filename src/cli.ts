@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
       const config = loadConfig();
       const store = await createStore({ kind: config.store.kind, dataDir: config.store.dataDir, redisUrl: config.store.redisUrl });
       const core = buildEngineCore({ store, dialogTtlMs: config.dialogTtlMs });
-      await runChat(core.engine, { input: process.stdin, output: process.stdout });
+      await runChat(core.engine, { input: process.stdin, output: process.stdout, ...(process.stdout.columns ? { columns: process.stdout.columns } : {}) });
       await store.close();
       return 0;
     }
@@ -63,9 +63,9 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('vmk ask needs a question, e.g. vmk ask "how do VMs and Kubernetes compare on isolation?"\n');
         return 2;
       }
-      const [core, { renderText }] = await Promise.all([memoryCore(), import('../adapters/console/render.js')]);
+      const [core, { renderText }, { forTerminal }] = await Promise.all([memoryCore(), import('../adapters/console/render.js'), import('../adapters/console/chat.js')]);
       const result = await core.engine.handle({ platform: 'console', workspace: 'local', conversation: 'ask', user: 'local-user', text, surface: 'terminal' });
-      out(result.replies.map((r) => renderText(r)).join('\n\n'));
+      out(result.replies.map((r) => renderText(forTerminal(r), process.stdout.columns ?? 80)).join('\n\n'));
       await core.store.close();
       return 0;
     }

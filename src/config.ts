@@ -46,14 +46,35 @@ export interface TeamsConfig {
   tenantId?: string;
 }
 
+export interface PlaygroundConfig {
+  /** Serve the web playground (GET / and POST /api/playground/turn); off: both answer 404. */
+  enabled: boolean;
+  /**
+   * Signs the identity cookie each browser gets. Unset: a random secret made
+   * at start-up (identities then last until the process restarts, and each
+   * instance has its own). Never logged.
+   */
+  secret?: string;
+  /** Turns one client address may send per minute (0: no limit). */
+  rateLimitPerMinute: number;
+}
+
 export interface Config {
   nodeEnv: string;
-  server: { port: number; host: string; maxBodyBytes: number; shutdownGraceMs: number };
+  server: {
+    port: number;
+    host: string;
+    maxBodyBytes: number;
+    shutdownGraceMs: number;
+    /** Reverse proxies in front of vmk whose X-Forwarded-For is trusted for the client address (0: none). */
+    trustProxy: number;
+  };
   log: { level: LogLevel; format: 'json' | 'pretty' };
   store: { kind: StoreKind; dataDir: string; redisUrl?: string };
   dialogTtlMs: number;
   slack: SlackConfig | null;
   teams: TeamsConfig;
+  playground: PlaygroundConfig;
 }
 
 export interface LoadConfigOptions {
@@ -143,6 +164,16 @@ const EnvSchema = z.object({
   ),
   VMK_SHUTDOWN_GRACE_MS: integer({ min: 0, max: 600_000, fix: 'use milliseconds, e.g. 10000' }),
   VMK_MAX_BODY_BYTES: integer({ min: 1024, max: 100 * MIB, fix: 'use bytes, e.g. 1048576 for 1 MiB' }),
+  VMK_TRUST_PROXY: integer({ min: 0, max: 10, fix: 'use the number of reverse proxies in front of vmk, e.g. 1 behind one ingress (0: none)' }),
+  VMK_PLAYGROUND: oneOf(['on', 'off'] as const, 'use off in production'),
+  VMK_PLAYGROUND_SECRET: z.preprocess(
+    blank,
+    z
+      .string()
+      .min(32, 'must be at least 32 characters; generate one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64url\'))"')
+      .optional(),
+  ),
+  VMK_PLAYGROUND_RATE_LIMIT: integer({ min: 0, max: 100_000, fix: 'use turns per minute per client, e.g. 60 (0: no limit)' }),
   SLACK_SIGNING_SECRET: text(),
   SLACK_BOT_TOKEN: prefixed('xoxb-', 'a bot token'),
   SLACK_APP_TOKEN: prefixed('xapp-', 'an app-level token'),
@@ -238,12 +269,16 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   }
 
   // Teams
-  const appType: TeamsAppType = e.MicrosoftAppType ?? 'MultiTenant';
+  // Azure creates new bots as single tenant (or with a managed identity), so that is the default with an app id.
+  // Local mode (no app id) keeps botbuilder's MultiTenant, the only type that accepts an empty app id.
+  const appType: TeamsAppType = e.MicrosoftAppType ?? (given('MicrosoftAppId') ? 'SingleTenant' : 'MultiTenant');
   if (given('MicrosoftAppId')) {
     if (appType !== 'MultiTenant' && !given('MicrosoftAppTenantId')) {
       problems.push({
         variable: 'MicrosoftAppTenantId',
-        message: `MicrosoftAppType is ${appType}, so set MicrosoftAppTenantId to your Microsoft Entra tenant id (Azure portal > Bot > Configuration)`,
+        message: given('MicrosoftAppType')
+          ? `MicrosoftAppType is ${appType}, so set MicrosoftAppTenantId to your Microsoft Entra tenant id (Azure portal > Bot > Configuration)`
+          : 'MicrosoftAppType defaults to SingleTenant (the only kind Azure creates for new bots, with UserAssignedMsi), so set MicrosoftAppTenantId to your Microsoft Entra tenant id (Azure portal > Bot > Configuration); for a bot registered as multi-tenant before, set MicrosoftAppType=MultiTenant',
       });
     }
     if (appType !== 'UserAssignedMsi' && !given('MicrosoftAppPassword')) {
@@ -270,6 +305,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       host: e.HOST ?? '0.0.0.0',
       maxBodyBytes: e.VMK_MAX_BODY_BYTES ?? MIB,
       shutdownGraceMs: e.VMK_SHUTDOWN_GRACE_MS ?? 10_000,
+      trustProxy: e.VMK_TRUST_PROXY ?? 0,
     },
     log: {
       level: e.LOG_LEVEL ?? 'info',
@@ -287,6 +323,12 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       ...(e.MicrosoftAppId ? { appId: e.MicrosoftAppId } : {}),
       ...(e.MicrosoftAppPassword ? { appPassword: e.MicrosoftAppPassword } : {}),
       ...(e.MicrosoftAppTenantId ? { tenantId: e.MicrosoftAppTenantId } : {}),
+    },
+    playground: {
+      // On for local runs; off by default in production, where it is an open, unauthenticated chat endpoint.
+      enabled: (e.VMK_PLAYGROUND ?? (nodeEnv === 'production' ? 'off' : 'on')) === 'on',
+      ...(e.VMK_PLAYGROUND_SECRET ? { secret: e.VMK_PLAYGROUND_SECRET } : {}),
+      rateLimitPerMinute: e.VMK_PLAYGROUND_RATE_LIMIT ?? 60,
     },
   };
 }
@@ -332,6 +374,13 @@ export function describeConfig(config: Config): Record<string, unknown> {
       ...(config.teams.appPassword ? { appPassword: REDACTED } : {}),
       ...(config.teams.tenantId ? { tenantId: config.teams.tenantId } : {}),
     },
+    playground: config.playground.enabled
+      ? {
+          enabled: true,
+          secret: config.playground.secret ? REDACTED : 'generated at start-up',
+          rateLimitPerMinute: config.playground.rateLimitPerMinute,
+        }
+      : 'off',
   };
 }
 
@@ -353,12 +402,18 @@ export function describePlatforms(config: Config): { platform: 'slack' | 'teams'
           'Slack: off. Set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP at /slack/events) or with SLACK_APP_TOKEN (Socket Mode) to turn it on',
       };
   const teams = config.teams.appId
-    ? { platform: 'teams' as const, on: true, message: `Teams: on, POST /api/messages (${config.teams.appType}, app id ${config.teams.appId})` }
+    ? {
+        platform: 'teams' as const,
+        on: true,
+        message: `Teams: on, POST /api/messages (${config.teams.appType}, app id ${config.teams.appId})${
+          config.teams.appType === 'MultiTenant' ? '. MultiTenant works only for a bot registered as multi-tenant before Azure stopped creating them; a new bot is SingleTenant (set MicrosoftAppTenantId)' : ''
+        }`,
+      }
     : {
         platform: 'teams' as const,
         on: false,
         message:
-          'Teams: local mode only (Bot Framework Emulator on loopback at POST /api/messages). Set MicrosoftAppId and MicrosoftAppPassword (plus MicrosoftAppType and MicrosoftAppTenantId for single-tenant bots) to connect to Microsoft Teams',
+          'Teams: local mode only (Bot Framework Emulator on loopback at POST /api/messages). Set MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId (a single-tenant bot, the default) to connect to Microsoft Teams',
       };
   return [slack, teams];
 }

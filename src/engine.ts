@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Advisor, AdvisorResult } from './advisor/types.js';
 import {
   clarifyAnswer,
+  dialogFinishedAnswer,
   fallbackAnswer,
   greetingAnswer,
   guidanceAnswer,
@@ -40,6 +41,9 @@ export interface EngineDeps {
 export const CLASSIFY_CHARS = 2_000;
 export const REVIEW_CHARS = 12_000;
 const MAX_CAS_ATTEMPTS = 5;
+/** What people type to answer a dialog question; after the dialog has finished these get dialogFinishedAnswer(). */
+const DIALOG_REPLY =
+  /^(?:not sure|unsure|i'?m not sure|(?:i )?don'?t know|dunno|no idea|idk|no clue|maybe|hard to say|(?:it )?depends|skip|next|pass|back|go back|undo|previous|yes|y|yeah|yep|no|n|nope|cancel|(?:option |number |#)?\d{1,2})$/;
 
 /** A short id users can quote and the log can be searched for. */
 export function referenceId(): string {
@@ -148,6 +152,10 @@ export function createEngine(deps: EngineDeps): Engine {
     if (dialog && advisor.isActive(dialog) && text) {
       const r = advisor.onText(dialog, text, msg.user, at);
       if (r) return fromAdvisor(state, r, 'dialog');
+    }
+    // An answer typed after the dialog finished ("not sure", "skip", "2") is no new request: say it is over.
+    if (dialog && !advisor.isActive(dialog) && DIALOG_REPLY.test(text.toLowerCase().replace(/[\s.!?,;:'"]+$/, ''))) {
+      return { replies: [dialogFinishedAnswer()], intent: 'dialog' };
     }
     if (!text) return { replies: [fallbackAnswer('empty')], intent: 'out_of_scope' };
     return answerText(text, msg, state, at);

@@ -7,6 +7,7 @@
  * core and mount the routes; /readyz turns 200 when that is done and the store
  * answers. Requests that arrive in between wait for the core.
  */
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -141,6 +142,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   };
 
   const http = createHttpApp({ logger, readiness, whenReady: ready, tracker });
+  // The client address behind reverse proxies (the playground's rate limit is per address).
+  if (config.server.trustProxy > 0) http.app.set('trust proxy', config.server.trustProxy);
   const server = createServer({ keepAliveTimeout: 5_000 }, http.app);
   server.listen(config.server.port, config.server.host);
   await Promise.race([
@@ -175,7 +178,16 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       // Turns are tracked so a graceful stop waits for them, including work done after an early ack.
       const engine: Engine = { handle: (msg) => tracker.track(() => inner.handle(msg)) };
 
-      mountPlayground(http.routes, { engine, logger, maxBodyBytes: config.server.maxBodyBytes });
+      if (config.playground.enabled) {
+        mountPlayground(http.routes, {
+          engine,
+          logger,
+          maxBodyBytes: config.server.maxBodyBytes,
+          // Without a configured secret, identities last until the process stops (and differ between instances).
+          secret: config.playground.secret ?? randomBytes(32),
+          rateLimitPerMinute: config.playground.rateLimitPerMinute,
+        });
+      }
 
       const mounts: Promise<void>[] = [];
       const slackConfig = config.slack;
@@ -295,7 +307,15 @@ export async function main(): Promise<RunningServer> {
     throw err;
   }
   for (const p of describePlatforms(config)) logger.info({ platform: p.platform, on: p.on }, p.message);
+  if (config.playground.enabled && !config.playground.secret && config.store.kind === 'redis') {
+    logger.warn(
+      'The playground signs its identity cookies with a secret made at start-up, so each instance refuses the others\' cookies and a browser moved to another instance loses its dialog. Set the same VMK_PLAYGROUND_SECRET on every instance',
+    );
+  }
   // Last, so it is the line a person sees.
-  logger.info({ url: `${server.url}/`, msSinceProcessStart: Math.round(performance.now()) }, `vmk is ready. Playground: ${server.url}/`);
+  logger.info(
+    { url: `${server.url}/`, msSinceProcessStart: Math.round(performance.now()) },
+    config.playground.enabled ? `vmk is ready. Playground: ${server.url}/` : 'vmk is ready. Playground: off (VMK_PLAYGROUND=on turns it on)',
+  );
   return server;
 }

@@ -33,18 +33,34 @@ const SECRETS = {
   MicrosoftAppType: 'SingleTenant',
   MicrosoftAppTenantId: '00000000-0000-0000-0000-0000000000aa',
   REDIS_URL: 'redis://default:redis-pa55@localhost:6390/0',
+  VMK_PLAYGROUND_SECRET: 'playground-5ecret-0123456789abcdefghij',
 };
 
 describe('loadConfig', () => {
   it('starts with nothing set: defaults everywhere, Slack off, Teams in local mode', () => {
     const c = load({});
-    expect(c.server).toEqual({ port: 3978, host: '0.0.0.0', maxBodyBytes: 1024 * 1024, shutdownGraceMs: 10_000 });
+    expect(c.server).toEqual({ port: 3978, host: '0.0.0.0', maxBodyBytes: 1024 * 1024, shutdownGraceMs: 10_000, trustProxy: 0 });
     expect(c.log).toEqual({ level: 'info', format: 'json' });
     expect(c.store).toEqual({ kind: 'sqlite', dataDir: resolve('./data') });
     expect(c.dialogTtlMs).toBe(24 * 3_600_000);
     expect(c.slack).toBeNull();
     expect(c.teams).toEqual({ appType: 'MultiTenant' });
     expect(c.nodeEnv).toBe('development');
+    expect(c.playground).toEqual({ enabled: true, rateLimitPerMinute: 60 });
+  });
+
+  it('turns the playground off by default in production; VMK_PLAYGROUND decides when set', () => {
+    expect(load({ NODE_ENV: 'production' }).playground.enabled).toBe(false);
+    expect(load({ NODE_ENV: 'production', VMK_PLAYGROUND: 'on' }).playground.enabled).toBe(true);
+    expect(load({ VMK_PLAYGROUND: 'off' }).playground.enabled).toBe(false);
+    expect(load({ VMK_PLAYGROUND_RATE_LIMIT: '0', VMK_TRUST_PROXY: '1', VMK_PLAYGROUND_SECRET: SECRETS.VMK_PLAYGROUND_SECRET })).toMatchObject({
+      playground: { enabled: true, rateLimitPerMinute: 0, secret: SECRETS.VMK_PLAYGROUND_SECRET },
+      server: { trustProxy: 1 },
+    });
+    const problems = problemsOf({ VMK_PLAYGROUND: 'yes', VMK_PLAYGROUND_SECRET: 'short', VMK_PLAYGROUND_RATE_LIMIT: 'lots' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['VMK_PLAYGROUND', 'VMK_PLAYGROUND_RATE_LIMIT', 'VMK_PLAYGROUND_SECRET']);
+    expect(JSON.stringify(problems)).toMatch(/at least 32 characters; generate one with/);
+    expect(JSON.stringify(problems)).not.toContain('short"');
   });
 
   it('picks pretty logs in a terminal, JSON in production or when not a terminal', () => {
@@ -62,7 +78,7 @@ describe('loadConfig', () => {
 
   it('parses numbers and treats blank values as unset', () => {
     const c = load({ PORT: '8080', VMK_DIALOG_TTL_HOURS: '0.5', VMK_SHUTDOWN_GRACE_MS: '250', VMK_MAX_BODY_BYTES: '4096', HOST: '', LOG_LEVEL: '  ' });
-    expect(c.server).toEqual({ port: 8080, host: '0.0.0.0', maxBodyBytes: 4096, shutdownGraceMs: 250 });
+    expect(c.server).toEqual({ port: 8080, host: '0.0.0.0', maxBodyBytes: 4096, shutdownGraceMs: 250, trustProxy: 0 });
     expect(c.dialogTtlMs).toBe(30 * 60_000);
     expect(c.log.level).toBe('info');
   });
@@ -88,7 +104,9 @@ describe('loadConfig', () => {
   });
 
   it('configures Teams from the Bot Framework variables', () => {
-    expect(load({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'pw' }).teams).toEqual({ appId: 'app', appPassword: 'pw', appType: 'MultiTenant' });
+    // Azure creates new bots as single tenant: that is the default once there is an app id.
+    expect(load({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'pw', MicrosoftAppTenantId: 't' }).teams).toEqual({ appId: 'app', appPassword: 'pw', appType: 'SingleTenant', tenantId: 't' });
+    expect(load({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'pw', MicrosoftAppType: 'MultiTenant' }).teams).toEqual({ appId: 'app', appPassword: 'pw', appType: 'MultiTenant' });
     expect(load({ MicrosoftAppId: 'app', MicrosoftAppType: 'UserAssignedMsi', MicrosoftAppTenantId: 't' }).teams).toEqual({
       appId: 'app',
       appType: 'UserAssignedMsi',
@@ -179,7 +197,10 @@ describe('loadConfig', () => {
     expect(problemsOf({ MicrosoftAppId: 'a', MicrosoftAppPassword: 'p', MicrosoftAppType: 'SingleTenant' })).toEqual([
       { variable: 'MicrosoftAppTenantId', message: expect.stringMatching(/SingleTenant, so set MicrosoftAppTenantId/) },
     ]);
-    expect(problemsOf({ MicrosoftAppId: 'a' })).toEqual([{ variable: 'MicrosoftAppPassword', message: expect.stringMatching(/set MicrosoftAppPassword/) }]);
+    expect(problemsOf({ MicrosoftAppId: 'a', MicrosoftAppPassword: 'p' })).toEqual([
+      { variable: 'MicrosoftAppTenantId', message: expect.stringMatching(/defaults to SingleTenant.*set MicrosoftAppTenantId.*MicrosoftAppType=MultiTenant/) },
+    ]);
+    expect(problemsOf({ MicrosoftAppId: 'a', MicrosoftAppTenantId: 't' })).toEqual([{ variable: 'MicrosoftAppPassword', message: expect.stringMatching(/set MicrosoftAppPassword/) }]);
     expect(problemsOf({ MicrosoftAppPassword: 'p' })).toEqual([{ variable: 'MicrosoftAppId', message: expect.stringMatching(/MicrosoftAppId is missing/) }]);
     expect(problemsOf({ VMK_STORE: 'redis' })).toEqual([{ variable: 'REDIS_URL', message: expect.stringMatching(/set REDIS_URL/) }]);
   });
@@ -221,7 +242,7 @@ describe('loadConfig', () => {
 });
 
 describe('describeConfig and the logger', () => {
-  const secretValues = ['sig-5ecret-value-123', 'bottokensecret', 'apptokensecret', 'teams-pa55word-secret', 'redis-pa55'];
+  const secretValues = ['sig-5ecret-value-123', 'bottokensecret', 'apptokensecret', 'teams-pa55word-secret', 'redis-pa55', 'playground-5ecret'];
 
   it('redacts every secret in describeConfig', () => {
     const c = load(SECRETS);
@@ -232,7 +253,9 @@ describe('describeConfig and the logger', () => {
       slack: { mode: 'socket', botToken: '[redacted]', signingSecret: '[redacted]', appToken: '[redacted]' },
       teams: { mode: 'authenticated', appId: SECRETS.MicrosoftAppId, appPassword: '[redacted]', tenantId: SECRETS.MicrosoftAppTenantId },
       store: { kind: 'redis', redisUrl: expect.stringContaining('localhost:6390') },
+      playground: { enabled: true, secret: '[redacted]' },
     });
+    expect(describeConfig(load({})).playground).toMatchObject({ secret: 'generated at start-up' });
   });
 
   it('keeps secrets out of a captured log, even when a whole config or headers are logged by mistake', async () => {
@@ -240,7 +263,7 @@ describe('describeConfig and the logger', () => {
     const dest = memoryDestination();
     const logger = await createLogger({ level: 'debug', format: 'json' }, { destination: dest });
     logger.info({ config: describeConfig(c) }, 'configuration');
-    logger.info({ slack: c.slack, teams: c.teams }, 'raw config logged by mistake');
+    logger.info({ slack: c.slack, teams: c.teams, playground: c.playground }, 'raw config logged by mistake');
     logger.info({ req: { headers: { authorization: 'Bearer teams-pa55word-secret' } } }, 'request');
     logger.child({ platform: 'slack' }).warn({ token: 'xoxb-111-222-bottokensecret' }, 'child');
     const text = dest.text();
@@ -253,9 +276,11 @@ describe('describeConfig and the logger', () => {
     const none = describePlatforms(load({}));
     expect(none.map((p) => p.on)).toEqual([false, false]);
     expect(none[0]?.message).toMatch(/SLACK_BOT_TOKEN.*SLACK_SIGNING_SECRET.*SLACK_APP_TOKEN/);
-    expect(none[1]?.message).toMatch(/MicrosoftAppId and MicrosoftAppPassword/);
+    expect(none[1]?.message).toMatch(/MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId/);
     const both = describePlatforms(load(SECRETS));
     expect(both.map((p) => p.on)).toEqual([true, true]);
     expect(JSON.stringify(both)).not.toContain('teams-pa55word-secret');
+    const older = describePlatforms(load({ MicrosoftAppId: 'a', MicrosoftAppPassword: 'p', MicrosoftAppType: 'MultiTenant' }));
+    expect(older[1]?.message).toMatch(/MultiTenant works only for a bot registered as multi-tenant before/);
   });
 });

@@ -30,6 +30,7 @@ import {
   type FakeSlack,
   type RecordedCall,
 } from './helpers/fake-slack.js';
+import { identityCookieOf, identityOf, playgroundBrowser, type PlaygroundBrowser } from './helpers/playground.js';
 import { startServe, type ServeProcess } from './helpers/process.js';
 import { sleep, startRedisServer, type TestRedisServer } from './helpers/redis.js';
 import { startTestServer } from './helpers/server.js';
@@ -39,10 +40,18 @@ interface TurnResponse {
   replies: Reply[];
 }
 
-async function turn(base: string, body: Record<string, unknown>): Promise<TurnResponse> {
-  const res = await fetch(`${base}/api/playground/turn`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = (await res.json()) as { replies?: Reply[] };
-  return { status: res.status, replies: json.replies ?? [] };
+/** The playground signs identities with this on every instance and across restarts, so a browser keeps its dialog. */
+const PLAYGROUND_SECRET = 'reliability-faults-playground-secret-0123';
+/** One browser per person: the identity cookie the server issued, sent back on every turn (to any instance). */
+const browsers = new Map<string, PlaygroundBrowser>();
+
+async function turn(base: string, body: Record<string, unknown> & { user: string }): Promise<TurnResponse> {
+  const { user, ...rest } = body;
+  let browser = browsers.get(user);
+  if (!browser) browsers.set(user, (browser = playgroundBrowser(base)));
+  const res = await playgroundBrowser(base, browser.cookie).turn(rest);
+  browser.cookie = identityCookieOf(res.headers) ?? browser.cookie;
+  return { status: res.status, replies: res.replies };
 }
 
 const question = (replies: Reply[]): Reply | undefined => replies.find((r) => r.kind === 'question');
@@ -52,7 +61,13 @@ const firstChoice = (q: Reply) => {
   if (!c) throw new Error(`no choices on ${JSON.stringify(q).slice(0, 300)}`);
   return c;
 };
-const webKey = (conversation: string, user: string): StateKey => ({ platform: 'web', workspace: 'local', conversation, user });
+/** The store key of a person's playground conversation: the user is the identity in their cookie. */
+const webKey = (conversation: string, person: string): StateKey => ({
+  platform: 'web',
+  workspace: 'local',
+  conversation,
+  user: identityOf(browsers.get(person)?.cookie ?? null),
+});
 
 describe('SIGKILL mid-dialog, SQLite store', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vmk-kill-'));
@@ -63,7 +78,7 @@ describe('SIGKILL mid-dialog, SQLite store', () => {
   });
 
   it('the restarted process resumes at the same question with every earlier answer', async () => {
-    const env = { VMK_STORE: 'sqlite', VMK_DATA_DIR: dir };
+    const env = { VMK_STORE: 'sqlite', VMK_DATA_DIR: dir, VMK_PLAYGROUND_SECRET: PLAYGROUND_SECRET };
     vmk = await startServe(env);
     const who = { conversation: 'kill-1', user: 'ana' };
     let q = question((await turn(vmk.url, { ...who, action: { type: 'start' } })).replies);
@@ -263,7 +278,14 @@ describe('two vmk processes sharing one Redis', () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     fake = await startFakeSlack();
-    const env = { VMK_STORE: 'redis', REDIS_URL: redis.url, SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-two-instances', SLACK_API_URL: fake.apiUrl };
+    const env = {
+      VMK_STORE: 'redis',
+      REDIS_URL: redis.url,
+      VMK_PLAYGROUND_SECRET: PLAYGROUND_SECRET,
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-two-instances',
+      SLACK_API_URL: fake.apiUrl,
+    };
     [a, b] = await Promise.all([startServe(env), startServe(env)]);
   }, 60_000);
   afterAll(async () => {

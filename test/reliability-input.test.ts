@@ -15,6 +15,7 @@ import type { Action, Reply } from '../src/types.js';
 import { teamsActivity, type ActivityJson } from './fixtures/teams/load.js';
 import { startFakeConnector, type FakeConnector, type RecordedCall as TeamsCall } from './helpers/fake-connector.js';
 import { blockActions, buttonsIn, eventCallback, FAKE_BOT_USER_ID, FAKE_TEAM_ID, slackSignature, slashCommand, startFakeSlack, type FakeSlack, type RecordedCall } from './helpers/fake-slack.js';
+import { identityOf, playgroundBrowser, type PlaygroundBrowser } from './helpers/playground.js';
 import { sleep } from './helpers/redis.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -425,7 +426,6 @@ describe('unknown event and activity types, missing fields', () => {
 
   it.each([
     ['no conversation', { user: 'u', text: 'hi' }],
-    ['no user', { conversation: 'c', text: 'hi' }],
     ['an unknown action', { conversation: 'c', user: 'u', action: { type: 'launch' } }],
     ['an answer without its dialog', { conversation: 'c', user: 'u', action: { type: 'answer', value: 'x' } }],
     ['an unknown field', { conversation: 'c', user: 'u', text: 'hi', admin: true }],
@@ -440,16 +440,27 @@ describe('unknown event and activity types, missing fields', () => {
 
 describe('button clicks that cannot advance a dialog', () => {
   afterAll(expectAlive);
-  const pgTurn = async (conversation: string, user: string, body: Record<string, unknown>) => {
-    const res = await playground({ conversation, user, ...body });
+  // One cookie-keeping client per person: the playground's user is the identity its cookie carries.
+  const browsers = new Map<string, PlaygroundBrowser>();
+  const browserOf = (person: string): PlaygroundBrowser => {
+    let b = browsers.get(person);
+    if (!b) browsers.set(person, (b = playgroundBrowser(srv.url)));
+    return b;
+  };
+  const pgTurn = async (conversation: string, person: string, body: Record<string, unknown>) => {
+    const res = await browserOf(person).turn({ conversation, ...body });
     expect(res.status).toBe(200);
-    return res.json().replies as Reply[];
+    return res.replies;
   };
   const stored = async (platform: 'web' | 'slack' | 'teams', workspace: string, conversation: string, user: string) =>
-    (await srv.core.store.get({ platform, workspace, conversation, user }))?.value.dialog as DialogState | undefined;
+    (await srv.core.store.get({ platform, workspace, conversation, user: platform === 'web' ? identityOf(browserOf(user).cookie) : user }))?.value.dialog as
+      | DialogState
+      | undefined;
 
   it('playground: a click for a dialog that never existed offers to start again', async () => {
-    const action: Action = { type: 'answer', dialog: 'never-was-1234', owner: 'u', step: 0, value: 'yes' };
+    // A click the person's own identity could have made, for a dialog the store never held.
+    await pgTurn(uniq('n'), 'u', { text: 'hello' });
+    const action: Action = { type: 'answer', dialog: 'never-was-1234', owner: identityOf(browserOf('u').cookie), step: 0, value: 'yes' };
     const replies = await pgTurn(uniq('n'), 'u', { action });
     expect(replies[0]?.kind).toBe('notice');
     expect(JSON.stringify(replies[0])).toMatch(/ended or expired/);

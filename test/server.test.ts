@@ -11,6 +11,8 @@ import { PROJECT_ROOT } from '../src/paths.js';
 import { MemoryStore } from '../src/store/memory.js';
 import type { StateStore } from '../src/store/types.js';
 import type { Reply } from '../src/types.js';
+import { MAX_TEXT_CHARS } from '../adapters/web/index.js';
+import { identityOf, playgroundBrowser, type PlaygroundBrowser } from './helpers/playground.js';
 import { collectJsonLines } from './helpers/process.js';
 import { startRedisServer, type TestRedisServer } from './helpers/redis.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -28,11 +30,14 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   });
 }
 
+/** One browser per server: its identity cookie is kept, so its turns share a user. */
+const browsers = new Map<string, PlaygroundBrowser>();
 async function turn(srv: TestServer, body: Record<string, unknown>): Promise<Reply[]> {
-  const res = await post(`${srv.url}/api/playground/turn`, { conversation: 'c1', user: 'u1', ...body });
+  let browser = browsers.get(srv.url);
+  if (!browser) browsers.set(srv.url, (browser = playgroundBrowser(srv.url)));
+  const res = await browser.turn({ conversation: 'c1', ...body });
   expect(res.status).toBe(200);
-  const json = (await res.json()) as { replies: Reply[] };
-  return json.replies;
+  return res.replies;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -73,6 +78,9 @@ describe('HTTP server', () => {
     expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
     const html = await res.text();
     expect(html).toContain('<script src="app.js" defer></script>');
+    // The page warns at the same length the endpoint refuses.
+    expect(html).toContain(`data-max-chars="${MAX_TEXT_CHARS}"`);
+    expect(html).not.toMatch(/maxlength=/);
     for (const asset of ['app.js', 'style.css']) {
       const a = await fetch(`${srv.url}/${asset}`);
       expect(a.status, asset).toBe(200);
@@ -91,7 +99,9 @@ describe('HTTP server', () => {
     const replies = await turn(srv, { conversation: 'dlg', action: { type: 'start' } });
     expect(replies[0]?.kind).toBe('question');
     expect(replies[0]?.choices?.length).toBeGreaterThan(1);
-    const state = await srv.core.store.get({ platform: 'web', workspace: 'local', conversation: 'dlg', user: 'u1' });
+    // The user is the identity the server issued in the cookie, not anything the body says.
+    const user = identityOf(browsers.get(srv.url)!.cookie);
+    const state = await srv.core.store.get({ platform: 'web', workspace: 'local', conversation: 'dlg', user });
     expect(state?.value.dialog).toBeDefined();
   });
 

@@ -36,7 +36,7 @@ const topicReply: Reply = {
   title: 'Isolation',
   summary: 'VMs isolate more strongly than containers.',
   blocks: [{ text: 'Each VM runs its own kernel.' }],
-  source: 'Source: the article, section "Isolation"',
+  source: 'the article, section "Isolation"',
 };
 
 describe('Teams endpoint (local mode)', () => {

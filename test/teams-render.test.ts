@@ -43,7 +43,7 @@ const recommendation: Reply = {
     { label: 'Share in channel', action: { type: 'share', dialog: 'dlg-1', owner: 'aad-ana' } },
     { label: 'Tell me more about isolation', action: { type: 'ask', text: 'How do VMs and Kubernetes compare on isolation?' } },
   ],
-  source: 'Source: the article, sections "Isolation" and "Deployment speed"',
+  source: 'the article, sections "Isolation" and "Deployment speed"',
   replaceOriginal: true,
   dialog: { id: 'dlg-1', owner: 'aad-ana', step: 7, done: true },
 };
@@ -138,7 +138,7 @@ describe('renderCard', () => {
     expect(cardBytes(card)).toBeLessThanOrEqual(MAX_CARD_BYTES);
     expect(submitsOf(card)).toHaveLength(2);
     expect(textsOf(card)[0]).toBe(recommendation.title);
-    expect(textsOf(card)).toContain(recommendation.source);
+    expect(textsOf(card)).toContain(`Source: ${recommendation.source}`);
     expect(card.body.some((e) => e.type === 'FactSet')).toBe(true);
   });
 });

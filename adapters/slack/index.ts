@@ -172,6 +172,50 @@ function boltLogger(logger: Logger): BoltLogger {
 }
 
 /**
+ * Why the start-up token check failed, in words that point at the fix: a
+ * network failure (no answer, DNS, a refused connection) or an HTTP error is
+ * not a wrong token, and only Slack's own refusal (invalid_auth and the like)
+ * means the token needs a look.
+ */
+export function authTestFailure(err: unknown, apiUrl: string | undefined): VmkError {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  const where = apiUrl ?? 'https://slack.com/api/';
+  const { message } = describe(err);
+  if (code === 'slack_webapi_request_error') {
+    const system = systemErrorCode(err);
+    return new VmkError(
+      'VMK_SLACK_UNREACHABLE',
+      `Could not reach Slack at ${where} to check SLACK_BOT_TOKEN: the network request failed (${system ? `${system}: ` : ''}${message}). This is not a problem with the token: check that this host can reach ${where} (DNS, proxy, firewall${apiUrl ? ', SLACK_API_URL' : ''}) and start vmk again.`,
+      { cause: err },
+    );
+  }
+  if (code === 'slack_webapi_http_error' || code === 'slack_webapi_rate_limited_error') {
+    return new VmkError(
+      'VMK_SLACK_UNREACHABLE',
+      `Slack at ${where} did not answer the token check (${message}). This is not a problem with the token: Slack or a proxy in between failed; start vmk again in a minute${apiUrl ? ', and check SLACK_API_URL' : ''}.`,
+      { cause: err },
+    );
+  }
+  return new VmkError(
+    'VMK_SLACK_AUTH',
+    `Slack did not accept SLACK_BOT_TOKEN (auth.test failed: ${message}). Check the bot token (xoxb-...) under OAuth & Permissions${apiUrl ? ` and SLACK_API_URL=${apiUrl}` : ''}.`,
+    { cause: err },
+  );
+}
+
+/** The system error behind a failed request (ECONNREFUSED, ENOTFOUND, ETIMEDOUT...), found along its causes. */
+function systemErrorCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
+    const c = (e as { code?: unknown }).code;
+    if (typeof c === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(c)) return c;
+    const next = e as { original?: unknown; cause?: unknown };
+    e = next.original ?? next.cause;
+  }
+  return undefined;
+}
+
+/**
  * Mounts the Slack adapter. In HTTP mode Bolt's ExpressReceiver adds
  * `POST /slack/events` to the given Express app (signature check, then the
  * listeners); the app must not have a body parser in front of that route.
@@ -210,11 +254,7 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
   try {
     auth = await new webApi.WebClient(config.botToken, clientOptions).auth.test();
   } catch (err) {
-    throw new VmkError(
-      'VMK_SLACK_AUTH',
-      `Slack did not accept SLACK_BOT_TOKEN (auth.test failed: ${describe(err).message}). Check the bot token (xoxb-...) under OAuth & Permissions${config.apiUrl ? ` and SLACK_API_URL=${config.apiUrl}` : ''}.`,
-      { cause: err },
-    );
+    throw authTestFailure(err, config.apiUrl);
   }
   if (!auth.user_id || !auth.bot_id) {
     throw new VmkError('VMK_SLACK_AUTH', 'SLACK_BOT_TOKEN is not a bot token (auth.test returned no bot id); use the Bot User OAuth Token (xoxb-...).');

@@ -87,7 +87,8 @@ function buildBody(reply: Reply, blocks: Reply['blocks']): CardElement[] {
   }
   if (reply.choices && reply.choices.length > 0) body.push({ type: 'ActionSet', actions: reply.choices.map(submit) });
   if (reply.actions && reply.actions.length > 0) body.push({ type: 'ActionSet', actions: reply.actions.map(submit) });
-  if (reply.source) body.push(textBlock(reply.source, { size: 'Small', isSubtle: true, spacing: 'Medium' }));
+  // The reply carries the citation alone; every renderer labels it once.
+  if (reply.source) body.push(textBlock(`Source: ${reply.source}`, { size: 'Small', isSubtle: true, spacing: 'Medium' }));
   return body;
 }
 

@@ -44,7 +44,7 @@ export async function startServe(env: Record<string, string>, opts: StartServeOp
   const cwd = opts.cwd ?? mkdtempSync(join(tmpdir(), 'vmk-serve-'));
   const child = spawn(process.execPath, [CLI, 'serve'], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', VMK_STORE: 'memory', LOG_FORMAT: 'json', NODE_ENV: 'production', ...env },
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', VMK_STORE: 'memory', LOG_FORMAT: 'json', NODE_ENV: 'production', VMK_PLAYGROUND: 'on', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const reap = () => child.kill('SIGKILL');
