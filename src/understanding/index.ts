@@ -42,6 +42,14 @@ export const THRESHOLDS = {
   clarifyMargin: 0.15,
 } as const;
 
+/** The topic model's label for a question that names no subject. */
+const NO_TOPIC = 'none';
+const NO_TOPIC_INTENTS = new Set<IntentId>(['ask_platform', 'compare_overview', 'ask_guidance', 'start_advice']);
+
+/** The topic model's least probability for a topic no word of the message names; above the conversation's last topic. */
+const TOPIC_UNNAMED = 0.45;
+const TOPIC_OVER_CONTEXT = 0.7;
+
 /** The engine asks a clarifying question when `alternative` is present and confidence is below this. */
 export const CLARIFY_BELOW = 0.55;
 
@@ -75,7 +83,8 @@ export interface Explanation {
   ranking?: { intent: IntentId; score: number }[];
   /** The features that pushed the chosen intent up most. */
   topFeatures?: { feature: string; weight: number }[];
-  topicRanking?: { topic: Topic; score: number }[];
+  /** The topic model's top readings ("none": no subject named). */
+  topicRanking?: { topic: string; score: number }[];
 }
 
 export interface NluEngine extends Nlu {
@@ -94,8 +103,6 @@ export interface NluModel {
   content: string[];
   intent: LinearModel;
   topic: LinearModel;
-  /** Which side a topic or platform question is about: vm, kubernetes or none (both alike). */
-  platform: LinearModel;
 }
 
 /** Options for training (cross-validation uses smaller models). */
@@ -128,8 +135,10 @@ export function trainNluModel(knowledge: NluKnowledge, settings: TrainSettings =
   const gazetteerWords = new Set(patterns.flatMap((p) => p.raw));
 
   const lines: CorpusLine[] = [...knowledge.intents.flatMap((f) => f.examples.map((text) => ({ text, intent: f.id }))), ...knowledge.corpus];
+  // The typo fixer's vocabulary: the intents' own phrasings and the lexicon, never the corpus, whose writers'
+  // misspellings ("secuirty", "kuberntes") would otherwise count as words.
   const frequency = new Map<string, number>();
-  for (const l of lines) for (const w of tokenize(l.text)) frequency.set(w, (frequency.get(w) ?? 0) + 1);
+  for (const f of knowledge.intents) for (const ex of f.examples) for (const w of tokenize(ex)) frequency.set(w, (frequency.get(w) ?? 0) + 1);
   for (const w of gazetteerWords) frequency.set(w, (frequency.get(w) ?? 0) + 3);
   // The words the signals look for are vocabulary too, so a typo fix never turns one into another ("charge" is not "change").
   for (const w of [...RULE_WORDS, ...knowledge.lexicon.foreign.flatMap(tokenize)]) if (!frequency.has(w)) frequency.set(w, 1);
@@ -160,21 +169,21 @@ export function trainNluModel(knowledge: NluKnowledge, settings: TrainSettings =
     if (line.intent === 'ask_topic' && line.topic) {
       topicExamples.push({ features: topicFeatures(a), label: line.topic });
       topicWeights.push(1);
+    } else if (NO_TOPIC_INTENTS.has(line.intent) && a.g.topics.length === 0) {
+      // Questions about the platforms that name no subject teach the model what "no topic" looks like.
+      topicExamples.push({ features: topicFeatures(a), label: NO_TOPIC });
+      topicWeights.push(0.5);
     }
   }
   for (const topic of TOPICS) {
-    for (const form of [...(knowledge.lexicon.topics[topic] ?? []), ...(knowledge.lexicon.generic[topic] ?? [])]) {
+    // Generic wording ("how fast", "upgrade") names a topic only when nothing more specific does: it is no example on its own.
+    for (const form of knowledge.lexicon.topics[topic] ?? []) {
       topicExamples.push({ features: topicFeatures(analyse(form)), label: topic });
       topicWeights.push(0.3);
     }
   }
   const topic = trainLinear(topicExamples, { ...train, rate: 0.25, l2: 2e-6, weights: topicWeights });
-  // Sides: topic and platform questions that name at least one platform, labelled with the side they are about.
-  const sides = analysed
-    .filter(({ line, a }) => (line.intent === 'ask_topic' || line.intent === 'ask_platform') && a.g.platforms.length > 0)
-    .map(({ line, a }) => ({ features: features(a), label: line.platform ?? 'none' }));
-  const platform = trainLinear(sides, { ...train, rate: 0.2, l2: 2e-6 });
-  return { ...base, intent, topic, platform };
+  return { ...base, intent, topic };
 }
 
 /** The topic model sees the same features; the words inside topic names matter, so they are added unslotted. */
@@ -201,23 +210,7 @@ export function createNluFromModel(knowledge: Pick<NluKnowledge, 'lexicon' | 'ne
   const analyse = parts({ ...(knowledge as NluKnowledge), corpus: [] }, model);
   const intentModel = linearScorer(model.intent);
   const topicModel = linearScorer(model.topic);
-  const sideModel = linearScorer(model.platform);
-  /** The side the message is about, among the platforms it names. */
-  const sideOf = (a: Analysis, fs: Feature[], required: boolean): Side | null => {
-    const named = new Set(a.g.platforms);
-    if (named.size === 0) return null;
-    if (required && named.size === 1) return a.g.platforms[0] ?? null;
-    const p = sideModel.probabilities(fs);
-    let best: string | null = null;
-    let bestScore = -1;
-    sideModel.labels.forEach((l, i) => {
-      if ((l === 'none' || named.has(l as Side)) && (p[i] ?? 0) > bestScore) {
-        best = l;
-        bestScore = p[i] ?? 0;
-      }
-    });
-    return best === null || best === 'none' ? null : best;
-  };
+
 
   function decide(text: string, context: Context, trace: Explanation): Classification {
     const a = analyse(typeof text === 'string' ? text : '');
@@ -227,17 +220,24 @@ export function createNluFromModel(knowledge: Pick<NluKnowledge, 'lexicon' | 'ne
     const fs = features(a);
 
     // Topic: the model over the lexicon's matches and the words around them; named topics in order of mention follow.
-    let topicRanking: { topic: Topic; score: number }[] = [];
+    let topicRanking: { topic: string; score: number }[] = [];
     const topicOf = (): { topic: Topic | null; topics: Topic[] } => {
       if (topicRanking.length === 0) {
         const p = topicModel.probabilities(topicFeatures(a));
-        topicRanking = topicModel.labels.map((t, i) => ({ topic: t as Topic, score: p[i] ?? 0 })).sort((x, y) => y.score - x.score);
+        topicRanking = topicModel.labels.map((t, i) => ({ topic: t, score: p[i] ?? 0 })).sort((x, y) => y.score - x.score);
         trace.topicRanking = topicRanking.slice(0, 3).map((r) => ({ topic: r.topic, score: round(r.score) }));
       }
-      const best = topicRanking[0];
-      // A topic the model is unsure of, with nothing in the message naming any topic, is no topic.
-      if (!best || (a.g.topics.length === 0 && best.score < 0.35)) return { topic: a.g.topics[0] ?? null, topics: a.g.topics };
-      return { topic: best.topic, topics: [best.topic, ...a.g.topics.filter((t) => t !== best.topic)] };
+      const best = topicRanking.find((r) => r.topic !== NO_TOPIC);
+      const none = topicRanking.find((r) => r.topic === NO_TOPIC)?.score ?? 0;
+      // With nothing in the message naming a topic, the model's guess must be clear, and clearer still to
+      // override the topic the conversation is on ("and on that point, which one wins?").
+      if (!best || (a.g.topics.length === 0 && (best.score < none || best.score < (context.lastTopic ? TOPIC_OVER_CONTEXT : TOPIC_UNNAMED)))) {
+        return { topic: a.g.topics[0] ?? null, topics: a.g.topics };
+      }
+      const topic = best.topic as Topic;
+      // Several subjects named: answered in the order they were named, when the model's choice is one of them.
+      if (a.g.topics.length > 1 && a.g.topics.includes(topic)) return { topic: a.g.topics[0] as Topic, topics: a.g.topics };
+      return { topic, topics: [topic, ...a.g.topics.filter((t) => t !== topic)] };
     };
 
     const finish = (o: PolicyOutcome): Classification => {
@@ -247,7 +247,7 @@ export function createNluFromModel(knowledge: Pick<NluKnowledge, 'lexicon' | 'ne
         intent: o.intent,
         topic: out ? null : (o.topic ?? null),
         topics: out ? a.g.topics : (o.topics ?? (o.topic ? [o.topic] : a.g.topics)),
-        platform: out ? null : o.platform !== undefined ? o.platform : o.intent === 'ask_topic' || o.intent === 'ask_platform' ? sideOf(a, fs, o.intent === 'ask_platform') : a.platform,
+        platform: out ? null : o.platform !== undefined ? o.platform : a.platform,
         confidence: round(o.confidence),
       };
       if (o.alternative) c.alternative = { intent: o.alternative.intent, confidence: round(o.alternative.confidence) };

@@ -150,6 +150,7 @@ export function createPipeline(parts: PipelineParts): Analyse {
 
     const stems = new Set(tokens.map(stem));
     const nearby = parts.nearby.filter((n) => n.triggers.some((set) => set.every((w) => stems.has(w)))).map((n) => ({ id: n.id, standalone: n.standalone }));
-    return { text, tokens, g, slotted, negated, unknown, unknownShare, sentences, focus, nearby, platform: S.pickPlatform(tokens, g), signals };
+    const platform = S.pickPlatform(tokens, g);
+    return { text, tokens, g, slotted, negated, unknown, unknownShare, sentences, focus, nearby, platform, signals };
   };
 }

@@ -52,7 +52,7 @@ export const POLICY: readonly PolicyRow[] = [
     stage: 'after',
     when: 'the model chose compare_overview or ask_platform and the message names a topic',
     outcome: 'ask_topic on that topic',
-    example: 'pros and cons of kubernetes for scaling',
+    example: 'give me an overview of kubernetes scaling',
     expect: 'ask_topic',
   },
   {
@@ -60,8 +60,8 @@ export const POLICY: readonly PolicyRow[] = [
     stage: 'after',
     when: 'the model chose ask_topic but no topic is named and the topic model is unsure',
     outcome: "the conversation's last topic, else ask_platform (one platform named) or compare_overview",
-    example: 'tell me more about containers in that respect',
-    expect: 'ask_platform',
+    example: 'and on that point, which one wins?',
+    expect: 'compare_overview',
   },
   {
     id: 'platform-needed',
@@ -76,7 +76,7 @@ export const POLICY: readonly PolicyRow[] = [
     stage: 'after',
     when: 'the best in-scope reading is below the acceptance threshold and the message names no platform or topic',
     outcome: 'out_of_scope',
-    example: 'who are you voting for',
+    example: 'what happens next year',
     expect: 'out_of_scope',
   },
   {
@@ -84,8 +84,8 @@ export const POLICY: readonly PolicyRow[] = [
     stage: 'after',
     when: 'a subject next to the comparison is named (knowledge/nearby.yaml: Docker, KubeVirt, cost, startups, databases, GPUs) and the model chose a question about the platforms, or out of scope with a platform or topic named',
     outcome: 'the intent stays; the engine answers the subject: what the article covers of it, what it says that applies, what lies beyond it',
-    example: 'docker vs kubernetes, what is the difference?',
-    expect: 'compare_overview',
+    example: 'is kubernetes cheaper than running vms',
+    expect: 'ask_topic',
   },
   {
     id: 'clarify',
@@ -196,7 +196,8 @@ export function decideAfter(
       confidence *= 0.8;
     }
   }
-  if (intent === 'ask_platform' && platforms.size !== 1) {
+  // ("not interested in VMs, tell me about k8s" names both, and wants one.)
+  if (intent === 'ask_platform' && !a.platform) {
     row = 'platform-needed';
     if (platforms.size === 0 && context.lastPlatform) platform = context.lastPlatform;
     else {
