@@ -106,12 +106,6 @@ export function createPipeline(parts: PipelineParts): Analyse {
       if (on) signals.push(name);
     };
     const hasEntity = g.matches.length > 0;
-    const concrete = S.describesOwnWorkload(tokens, true);
-    sig('workload', S.describesOwnWorkload(tokens));
-    sig('workload_concrete', concrete);
-    sig('workload_detailed', S.describesOwnWorkload(tokens, true, true));
-    sig('verdict_asked', S.asksVerdict(tokens));
-    sig('own_decision', S.ownDecision(tokens));
     const choosing = S.choosingCue(g.slotted);
     sig('choosing', choosing);
     sig('first_person', tokens.some((t) => S.FIRST_PERSON.has(t)));

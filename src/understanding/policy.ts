@@ -41,8 +41,8 @@ export const POLICY: readonly PolicyRow[] = [
   },
   {
     id: 'tool-error',
-    stage: 'before',
-    when: 'an error or fault word (stuck, timeout, refused...) with a platform named, no comparison of the two platforms and no workload described',
+    stage: 'after',
+    when: 'an error or fault word (stuck, timeout, refused...) with a platform named, no comparison of the two platforms, and the model did not read a workload review',
     outcome: 'out_of_scope: fixing a tool is not what the article covers',
     example: 'my kubernetes pod is stuck with connection refused',
     expect: 'out_of_scope',
@@ -146,11 +146,6 @@ export function decideBefore(a: Analysis, context: Context, topicOf: TopicOf): P
       return { row, intent: 'compare_overview', confidence: 0.85, platform: null };
     }
   }
-
-  const comparing = platforms.size > 1 || has('compare_word') || has('than_platform');
-  if (has('fault_word') && a.g.matches.some((m) => m.entity.kind === 'platform') && !comparing && !(has('workload_concrete') && has('verdict_asked'))) {
-    return { row: 'tool-error', intent: 'out_of_scope', confidence: 0.85 };
-  }
   return null;
 }
 
@@ -168,6 +163,12 @@ export function decideAfter(
   let intent = first.intent;
   let confidence = first.score;
   let row = 'model';
+
+  const has = (s: string): boolean => a.signals.includes(s);
+  const comparing = platforms.size > 1 || has('compare_word') || has('than_platform');
+  if (has('fault_word') && a.g.matches.some((m) => m.entity.kind === 'platform') && !comparing && intent !== 'review_workload') {
+    return { row: 'tool-error', intent: 'out_of_scope', confidence: 0.85 };
+  }
 
   if (intent !== 'out_of_scope' && !IN_SCOPE_SMALL_TALK.has(intent) && confidence < thresholds.accept && !hasEntity) {
     return { row: 'low-confidence', intent: 'out_of_scope', confidence: 1 - confidence };
