@@ -271,3 +271,13 @@ export function internalErrorAnswer(ref: string): Reply {
     visibility: 'private',
   };
 }
+
+/**
+ * A change that lost every compare-and-set to other writes arriving at the
+ * same moment: nothing of it was applied, and the person is told so plainly
+ * (not an error: the conversation is intact, as the other messages left it).
+ */
+export function raceLostAnswer(): Reply {
+  const text = 'Several messages for this conversation arrived at the same moment and this one was not applied; the recommendation is where the others left it. Send it again if it still matters.';
+  return { kind: 'notice', summary: 'That message crossed with others and was not applied.', blocks: [{ text }], visibility: 'private' };
+}

@@ -17,6 +17,7 @@ export function renderText(reply: Reply): string {
     out.push(reply.choices.map((c: Choice) => `  [${c.label}]`).join('\n'));
   }
   if (reply.actions?.length) out.push(`  (${reply.actions.map((a) => a.label).join(' | ')})`);
+  for (const note of reply.notes ?? []) out.push(`(${note})`);
   if (reply.source) out.push(reply.source);
   return out.join('\n');
 }

@@ -189,6 +189,7 @@
       if (asks.length) card.append(buttonGroup(asks, 'followups', 'Follow-up questions', 'chip', card));
     }
 
+    if (Array.isArray(reply.notes)) for (const note of reply.notes) card.append(el('p', 'note', note));
     if (reply.source) card.append(el('p', 'source', reply.source));
     return card;
   }
