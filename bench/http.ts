@@ -243,7 +243,7 @@ export function serverEnv(o: ServerEnvOptions): Record<string, string> {
     VMK_DATA_DIR: o.dataDir,
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
-    ...(o.teamsAppId ? { MicrosoftAppId: o.teamsAppId, MicrosoftAppPassword: 'bench-app-password-not-used' } : {}),
+    ...(o.teamsAppId ? { MicrosoftAppId: o.teamsAppId, MicrosoftAppPassword: 'bench-app-password-not-used' } : { VMK_TEAMS_LOCAL: 'on' }),
   };
 }
 

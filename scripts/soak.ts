@@ -221,6 +221,7 @@ async function main(): Promise<void> {
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_BOT_TOKEN: 'xoxb-soak',
     SLACK_API_URL: `${slack.url}/api/`,
+    VMK_TEAMS_LOCAL: 'on',
   }, nodeArgs);
   const pid = vmk.child.pid as number;
   let exitedEarly = false;
