@@ -64,7 +64,12 @@ export function capTurnText(text: string): { text: string; originalLength: numbe
 
 /** The note added to the first reply when a message was cut. */
 export function shortenedNote(originalLength: number): string {
-  return `Your message was ${originalLength.toLocaleString('en-US')} characters long; I read only the first ${MAX_TURN_CHARS.toLocaleString('en-US')}.`;
+  return `Your message was ${thousands(originalLength)} characters long; I read only the first ${thousands(MAX_TURN_CHARS)}.`;
+}
+
+/** 1048576 -> "1,048,576" (toLocaleString would load ICU data on the first turn that needs it: tens of ms). */
+function thousands(n: number): string {
+  return String(Math.trunc(n)).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
 /** Deep equality of two JSON values (conversation state is plain JSON). */
