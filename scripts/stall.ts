@@ -273,6 +273,9 @@ async function main(): Promise<void> {
   const healthFailed = probe.failed;
   const errors = vmk.output().split('\n').filter((l) => /"level":(50|60)/.test(l));
   vmk.child.kill('SIGTERM');
+  // A child still stuck in a long synchronous step cannot handle SIGTERM: do not leave it behind.
+  const killer = setTimeout(() => vmk.child.kill('SIGKILL'), 5_000);
+  vmk.child.once('exit', () => clearTimeout(killer));
   f.close();
 
   health.sort((a, b) => a - b);
