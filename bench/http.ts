@@ -250,7 +250,7 @@ export function serverEnv(o: ServerEnvOptions): Record<string, string> {
     VMK_PLAYGROUND: 'on',
     VMK_PLAYGROUND_RATE_LIMIT: '0',
     VMK_PLAYGROUND_SECRET: PLAYGROUND_SECRET,
-    ...(o.teamsAppId ? { MicrosoftAppId: o.teamsAppId, MicrosoftAppPassword: 'bench-app-password-not-used', MicrosoftAppType: 'MultiTenant' } : {}),
+    ...(o.teamsAppId ? { MicrosoftAppId: o.teamsAppId, MicrosoftAppPassword: 'bench-app-password-not-used', MicrosoftAppType: 'MultiTenant' } : { VMK_TEAMS_LOCAL: 'on' }),
   };
 }
 

@@ -228,6 +228,7 @@ async function main(): Promise<void> {
     VMK_PLAYGROUND: 'on',
     VMK_PLAYGROUND_RATE_LIMIT: '0',
     VMK_PLAYGROUND_SECRET: PLAYGROUND_SECRET,
+    VMK_TEAMS_LOCAL: 'on',
   }, nodeArgs);
   const pid = vmk.child.pid as number;
   let exitedEarly = false;

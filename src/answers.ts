@@ -312,3 +312,13 @@ export function nearbyAnswer(k: Knowledge, id: string): Reply | null {
     source: cite(k, ...drawn.map((t) => t.section)),
   };
 }
+
+/**
+ * A change that lost every compare-and-set to other writes arriving at the
+ * same moment: nothing of it was applied, and the person is told so plainly
+ * (not an error: the conversation is intact, as the other messages left it).
+ */
+export function raceLostAnswer(): Reply {
+  const text = 'Several messages for this conversation arrived at the same moment and this one was not applied; the recommendation is where the others left it. Send it again if it still matters.';
+  return { kind: 'notice', summary: 'That message crossed with others and was not applied.', blocks: [{ text }], visibility: 'private' };
+}

@@ -25,6 +25,17 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Reads a file named on the command line; a problem becomes one line saying what to fix. */
+function readInputFile(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(err));
+    throw new VmkError('VMK_INPUT_FILE', `vmk: cannot read ${file} (${why}); give the path of ${what}`, { cause: err });
+  }
+}
+
 function out(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 }
@@ -99,13 +110,13 @@ async function main(argv: string[]): Promise<number> {
         ]);
         const file = args[1] ?? `${PROJECT_ROOT}/test/data/workloads.jsonl`;
         const advisor = advisorMod.createAdvisor(loadKnowledge());
-        const lines = advisorMod.parseWorkloadsJsonl(readFileSync(file, 'utf8'));
+        const lines = advisorMod.parseWorkloadsJsonl(readInputFile(file, 'a JSONL file of labelled workloads ({"text": ..., "verdict": ...} per line)'));
         out(advisorMod.formatWorkloadEval(advisorMod.evaluateWorkloads(advisor, lines)));
         return 0;
       }
       const [core, { evaluate, formatEvalReport, readJsonl }, { PROJECT_ROOT }] = await Promise.all([memoryCore(), import('./understanding/eval.js'), import('./paths.js')]);
       const file = args[0] ?? `${PROJECT_ROOT}/test/data/dev.jsonl`;
-      out(formatEvalReport(evaluate(core.nlu, readJsonl(readFileSync(file, 'utf8')))));
+      out(formatEvalReport(evaluate(core.nlu, readJsonl(readInputFile(file, 'a JSONL file of labelled utterances ({"text": ..., "intent": ...} per line)')))));
       return 0;
     }
     case 'review': {
@@ -142,7 +153,9 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof VmkError) process.stderr.write(`${err.message}\n`);
+    // vmk's own errors (VmkError, StoreUnavailableError: a code starting VMK_) already say what to fix: one message, no stack.
+    const code = (err as { code?: unknown } | null)?.code;
+    if (err instanceof VmkError || (err instanceof Error && typeof code === 'string' && code.startsWith('VMK_'))) process.stderr.write(`${err.message}\n`);
     else process.stderr.write(`vmk failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   },

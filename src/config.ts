@@ -38,12 +38,21 @@ export interface SlackConfig {
   queueStuckMs?: number;
 }
 
+export const TEAMS_LOCAL_CLIENTS = ['loopback', 'any'] as const;
+
 export interface TeamsConfig {
-  /** Empty: local mode (Bot Framework Emulator, tests), with no authentication. */
+  /** The bot's app id: Teams on, with Bot Framework authentication. */
   appId?: string;
   appPassword?: string;
   appType: TeamsAppType;
   tenantId?: string;
+  /**
+   * Local mode (no app id, no authentication; the Bot Framework Emulator and
+   * tests): 'off' unless VMK_TEAMS_LOCAL=on. 'loopback' accepts activities
+   * only from clients on this machine; 'any' (VMK_TEAMS_LOCAL_CLIENTS=any) from
+   * any client. Either way replies go only to a loopback serviceUrl.
+   */
+  local: 'off' | 'loopback' | 'any';
 }
 
 export interface PlaygroundConfig {
@@ -183,6 +192,8 @@ const EnvSchema = z.object({
   MicrosoftAppPassword: text(),
   MicrosoftAppType: oneOf(TEAMS_APP_TYPES),
   MicrosoftAppTenantId: text(),
+  VMK_TEAMS_LOCAL: oneOf(['on', 'off'] as const, 'on serves /api/messages without authentication for the Bot Framework Emulator on this machine'),
+  VMK_TEAMS_LOCAL_CLIENTS: oneOf(TEAMS_LOCAL_CLIENTS, 'loopback accepts Teams local-mode activities only from this machine'),
 });
 
 /** Every variable vmk reads, for documentation and for tests. */
@@ -287,6 +298,9 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
         message: 'MicrosoftAppId is set, so set MicrosoftAppPassword to the bot\'s client secret (Azure portal > Bot > Configuration > Manage Password)',
       });
     }
+    if (e.VMK_TEAMS_LOCAL === 'on') {
+      problems.push({ variable: 'VMK_TEAMS_LOCAL', message: 'MicrosoftAppId is set, so Teams runs with authentication; unset VMK_TEAMS_LOCAL (local mode is for the Bot Framework Emulator without credentials)' });
+    }
   } else {
     if (given('MicrosoftAppPassword')) {
       problems.push({ variable: 'MicrosoftAppId', message: 'MicrosoftAppPassword is set but MicrosoftAppId is missing; add the bot\'s app id, or unset the password to run Teams in local mode' });
@@ -323,6 +337,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       ...(e.MicrosoftAppId ? { appId: e.MicrosoftAppId } : {}),
       ...(e.MicrosoftAppPassword ? { appPassword: e.MicrosoftAppPassword } : {}),
       ...(e.MicrosoftAppTenantId ? { tenantId: e.MicrosoftAppTenantId } : {}),
+      local: e.MicrosoftAppId || e.VMK_TEAMS_LOCAL !== 'on' ? 'off' : (e.VMK_TEAMS_LOCAL_CLIENTS ?? 'loopback'),
     },
     playground: {
       // On for local runs; off by default in production, where it is an open, unauthenticated chat endpoint.
@@ -368,7 +383,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
         }
       : 'off',
     teams: {
-      mode: config.teams.appId ? 'authenticated' : 'local',
+      mode: config.teams.appId ? 'authenticated' : config.teams.local === 'off' ? 'off' : 'local',
+      ...(!config.teams.appId && config.teams.local !== 'off' ? { localClients: config.teams.local } : {}),
       appType: config.teams.appType,
       ...(config.teams.appId ? { appId: config.teams.appId } : {}),
       ...(config.teams.appPassword ? { appPassword: REDACTED } : {}),
@@ -409,11 +425,17 @@ export function describePlatforms(config: Config): { platform: 'slack' | 'teams'
           config.teams.appType === 'MultiTenant' ? '. MultiTenant works only for a bot registered as multi-tenant before Azure stopped creating them; a new bot is SingleTenant (set MicrosoftAppTenantId)' : ''
         }`,
       }
-    : {
-        platform: 'teams' as const,
-        on: false,
-        message:
-          'Teams: local mode only (Bot Framework Emulator on loopback at POST /api/messages). Set MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId (a single-tenant bot, the default) to connect to Microsoft Teams',
-      };
+    : config.teams.local !== 'off'
+      ? {
+          platform: 'teams' as const,
+          on: false,
+          message: `Teams: local mode only, without authentication (Bot Framework Emulator at POST /api/messages; ${config.teams.local === 'loopback' ? 'clients on this machine only' : 'clients anywhere (VMK_TEAMS_LOCAL_CLIENTS=any)'}; replies only to a loopback serviceUrl). Set MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId (a single-tenant bot, the default) to connect to Microsoft Teams`,
+        }
+      : {
+          platform: 'teams' as const,
+          on: false,
+          message:
+            'Teams: off (/api/messages answers 404). Set MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId (a single-tenant bot, the default) to connect to Microsoft Teams, or VMK_TEAMS_LOCAL=on for the Bot Framework Emulator on this machine',
+        };
   return [slack, teams];
 }

@@ -4,6 +4,7 @@ import {
   clarifyAnswer,
   dialogFinishedAnswer,
   fallbackAnswer,
+  raceLostAnswer,
   greetingAnswer,
   guidanceAnswer,
   helpAnswer,
@@ -37,13 +38,58 @@ export interface EngineDeps {
   now?: () => number;
 }
 
-/** Longer messages are cut before classification; reviews read up to REVIEW_CHARS. */
+/**
+ * The longest text a turn reads. Longer messages (typed text, or the text of
+ * an "ask" button) are cut once, here at the core's entry, whatever platform
+ * they came from, and the first reply carries a note saying so. This bounds
+ * the work every later step (normalisation, classification, extraction) can
+ * be made to do by one message.
+ */
+export const MAX_TURN_CHARS = 4_000;
+/** Classification reads at most this much of the (already capped) text. */
 export const CLASSIFY_CHARS = 2_000;
-export const REVIEW_CHARS = 12_000;
-const MAX_CAS_ATTEMPTS = 5;
 /** What people type to answer a dialog question; after the dialog has finished these get dialogFinishedAnswer(). */
 const DIALOG_REPLY =
   /^(?:not sure|unsure|i'?m not sure|(?:i )?don'?t know|dunno|no idea|idk|no clue|maybe|hard to say|(?:it )?depends|skip|next|pass|back|go back|undo|previous|yes|y|yeah|yep|no|n|nope|cancel|(?:option |number |#)?\d{1,2})$/;
+/**
+ * Compare-and-set attempts per turn. Writes that change nothing are skipped,
+ * so only messages that really change the conversation compete; after the
+ * last lost attempt the turn answers from the current state (see `turn`).
+ */
+const MAX_CAS_ATTEMPTS = 8;
+
+/** Cuts text to MAX_TURN_CHARS UTF-16 units without splitting a surrogate pair. */
+export function capTurnText(text: string): { text: string; originalLength: number | null } {
+  if (text.length <= MAX_TURN_CHARS) return { text, originalLength: null };
+  let end = MAX_TURN_CHARS;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return { text: text.slice(0, end), originalLength: text.length };
+}
+
+/** The note added to the first reply when a message was cut. */
+export function shortenedNote(originalLength: number): string {
+  return `Your message was ${thousands(originalLength)} characters long; I read only the first ${thousands(MAX_TURN_CHARS)}.`;
+}
+
+/** 1048576 -> "1,048,576" (toLocaleString would load ICU data on the first turn that needs it: tens of ms). */
+function thousands(n: number): string {
+  return String(Math.trunc(n)).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
+/** Deep equality of two JSON values (conversation state is plain JSON). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => sameJson(v, bb[i]));
+  }
+  const ak = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const bk = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return ak.length === bk.length && ak.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
 
 /** A short id users can quote and the log can be searched for. */
 export function referenceId(): string {
@@ -56,6 +102,25 @@ interface Outcome {
   next?: ConversationState;
   classification?: Classification;
   intent?: IntentId | 'dialog' | 'action';
+}
+
+/** The message as a turn sees it: its text, and the text of an "ask" button, cut to MAX_TURN_CHARS. */
+function capMessage(msg: InboundMessage): InboundMessage {
+  const text = capTurnText(msg.text);
+  const ask = msg.action?.type === 'ask' ? capTurnText(msg.action.text) : null;
+  if (text.originalLength === null && (ask === null || ask.originalLength === null)) return msg;
+  return {
+    ...msg,
+    text: text.text,
+    ...(ask && ask.originalLength !== null ? { action: { type: 'ask' as const, text: ask.text } } : {}),
+  };
+}
+
+/** Adds a note to the first reply (every adapter renders notes under the reply). */
+function withNote(replies: Reply[], note: string): Reply[] {
+  const [first, ...rest] = replies;
+  if (!first) return replies;
+  return [{ ...first, notes: [...(first.notes ?? []), note] }, ...rest];
 }
 
 export function createEngine(deps: EngineDeps): Engine {
@@ -108,7 +173,7 @@ export function createEngine(deps: EngineDeps): Engine {
           break;
         }
         case 'review_workload': {
-          const r = advisor.review(text.slice(0, REVIEW_CHARS), msg.user, at);
+          const r = advisor.review(text, msg.user, at);
           replies = r.replies;
           dialog = r.dialog ?? undefined;
           break;
@@ -162,7 +227,7 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   async function turn(msg: InboundMessage, key: StateKey, at: number): Promise<Outcome> {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
       let stored: Versioned<ConversationState> | null;
       try {
         stored = await store.get(key);
@@ -173,6 +238,10 @@ export function createEngine(deps: EngineDeps): Engine {
       const state: ConversationState = stored?.value ?? { context: {} };
       const outcome = decide(msg, state, at);
       if (!outcome.next) return outcome;
+      // Nothing changes (a replayed click, a button from an earlier step, the same
+      // question again): no write and no new version, so a burst of such clicks
+      // cannot make the ones that do change something lose their compare-and-set.
+      if (sameJson(outcome.next, state)) return outcome;
       let written: number | null;
       try {
         written = await store.set(key, outcome.next, stored?.version ?? null, dialogTtlMs);
@@ -182,8 +251,31 @@ export function createEngine(deps: EngineDeps): Engine {
       }
       if (written !== null) return outcome;
       // Another write (a second click, another instance) got there first: decide again on fresh state.
-      if (attempt >= MAX_CAS_ATTEMPTS) throw new Error(`conversation state kept changing under ${MAX_CAS_ATTEMPTS} attempts`);
     }
+    return lostRace(msg, key, at);
+  }
+
+  /**
+   * Every compare-and-set of this turn lost to other writes (many messages for
+   * one person's conversation at the same moment). The turn answers from the
+   * state as it is now and writes nothing: a reply that leaves the dialog where
+   * it is (a question answered, a button from an earlier step) stands, only the
+   * follow-up context is not kept; a change to the dialog did not happen, and
+   * the reply says so instead of reporting an error.
+   */
+  async function lostRace(msg: InboundMessage, key: StateKey, at: number): Promise<Outcome> {
+    let stored: Versioned<ConversationState> | null;
+    try {
+      stored = await store.get(key);
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      return storeDown(msg, at, err);
+    }
+    const state: ConversationState = stored?.value ?? { context: {} };
+    const outcome = decide(msg, state, at);
+    logger.warn({ attempts: MAX_CAS_ATTEMPTS, platform: msg.platform }, 'conversation state kept changing under this turn; answered from the current state without writing');
+    if (!outcome.next || sameJson(outcome.next.dialog, state.dialog)) return { ...outcome, next: undefined };
+    return { replies: [raceLostAnswer()], intent: outcome.intent };
   }
 
   /** Without the store, plain questions are still answered; anything that needs dialog state gets a clear temporary error. */
@@ -200,8 +292,9 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   return {
-    async handle(msg) {
+    async handle(input) {
       const started = performance.now();
+      const msg = capMessage(input);
       const at = msg.receivedAt ?? now();
       const key: StateKey = { platform: msg.platform, workspace: msg.workspace, conversation: msg.conversation, user: msg.user };
       // One child logger per turn, built only when something is logged at an enabled level.
@@ -218,7 +311,9 @@ export function createEngine(deps: EngineDeps): Engine {
           },
           'turn',
         );
-        return { replies: outcome.replies, classification: outcome.classification };
+        const cut = Math.max(capTurnText(input.text).originalLength ?? 0, input.action?.type === 'ask' ? (capTurnText(input.action.text).originalLength ?? 0) : 0);
+        const replies = cut > 0 ? withNote(outcome.replies, shortenedNote(cut)) : outcome.replies;
+        return { replies, classification: outcome.classification };
       } catch (err) {
         const ref = referenceId();
         log.error({ ref, err, latencyMs: Number((performance.now() - started).toFixed(2)) }, 'turn failed');

@@ -17,6 +17,7 @@ import { mountPlayground } from '../adapters/web/index.js';
 import { describeConfig, describePlatforms, loadConfig, type Config, type StoreKind } from './config.js';
 import { buildEngineCore, type Core as EngineCore } from './core.js';
 import type { Engine } from './engine.js';
+import { VmkError } from './errors.js';
 import { createLogger } from './log.js';
 import type { Logger } from './logger.js';
 import { createStore } from './store/index.js';
@@ -126,12 +127,14 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     if (!core) return { ready: false, reason: 'starting: the knowledge base and classifier are not loaded yet', checks };
     checks.knowledge = true;
     checks.classifier = true;
+    // The probe is public: it says which check failed, never where the store is or why
+    // (the store's own log lines carry the host and the cause).
     try {
       const ok = await within(core.store.ping(), 2_000);
-      if (!ok) return { ready: false, reason: `the ${core.store.kind} store did not answer a ping within 2 s`, checks };
+      if (!ok) return { ready: false, reason: 'store unavailable', checks };
       checks.store = true;
-    } catch (err) {
-      return { ready: false, reason: `the ${core.store.kind} store is unreachable: ${err instanceof Error ? err.message : String(err)}`, checks };
+    } catch {
+      return { ready: false, reason: 'store unavailable', checks };
     }
     for (const a of adapterHealth) {
       const h = a.health();
@@ -146,19 +149,21 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   if (config.server.trustProxy > 0) http.app.set('trust proxy', config.server.trustProxy);
   const server = createServer({ keepAliveTimeout: 5_000 }, http.app);
   server.listen(config.server.port, config.server.host);
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([err]) => {
-      const e = err as NodeJS.ErrnoException;
-      const hint =
-        e.code === 'EADDRINUSE'
-          ? `port ${config.server.port} is already in use; stop the other process or set PORT to a free port`
-          : e.code === 'EACCES'
-            ? `no permission to listen on port ${config.server.port}; use a port above 1023`
+  try {
+    // once() rejects with the 'error' event's error, so one await covers both outcomes.
+    await once(server, 'listening');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const hint =
+      e.code === 'EADDRINUSE'
+        ? `port ${config.server.port} is already in use; stop the other process or set PORT to a free port`
+        : e.code === 'EACCES'
+          ? `no permission to listen on port ${config.server.port}; use a port above 1023 or run with the needed privileges`
+          : e.code === 'EADDRNOTAVAIL'
+            ? `${config.server.host} is not an address of this machine; set HOST to one of its addresses (or 0.0.0.0)`
             : e.message;
-      throw new Error(`vmk cannot listen on ${config.server.host}:${config.server.port}: ${hint}`, { cause: err });
-    }),
-  ]);
+    throw new VmkError('VMK_LISTEN', `vmk cannot listen on ${config.server.host}:${config.server.port}: ${hint}`, { cause: err });
+  }
   const { url, port } = publicUrl(server, config.server.host);
 
   // Build the core and mount everything behind the readiness gate. The
@@ -167,10 +172,12 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   void (async () => {
     try {
       const slackModule = config.slack ? import('../adapters/slack/index.js') : null;
-      const teamsModule = import('../adapters/teams/index.js');
+      // Teams is off (/api/messages 404) unless it has credentials or local mode is asked for.
+      const teamsOn = Boolean(config.teams.appId) || config.teams.local !== 'off';
+      const teamsModule = teamsOn ? import('../adapters/teams/index.js') : null;
       // An import that fails while the core is still building must not become an unhandled rejection.
       slackModule?.catch(() => {});
-      teamsModule.catch(() => {});
+      teamsModule?.catch(() => {});
 
       const built = await buildCore(config, { ...overrides, logger });
       stoppables.push({ name: 'store', stop: () => built.store.close() });
@@ -207,7 +214,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
           })(),
         );
       }
-      mounts.push(
+      if (teamsModule) mounts.push(
         (async () => {
           const { mountTeams } = await teamsModule;
           const teams = await mountTeams(http.routes, {

@@ -113,6 +113,11 @@ export interface Reply {
   choices?: Choice[];
   /** Secondary buttons: navigation, share, follow-up questions. */
   actions?: Choice[];
+  /**
+   * Short remarks about how the message was handled, e.g. that it was
+   * shortened before it was read. Renderers show them small, under the reply.
+   */
+  notes?: string[];
   /** Where the content comes from in the article, e.g. "Article, 'Kubernetes vs. Virtual Machines' section 2 (Isolation)". */
   source?: string;
   /** Who should see it: 'private' replies go to the asker only where the platform allows it. */

@@ -37,14 +37,14 @@ const SECRETS = {
 };
 
 describe('loadConfig', () => {
-  it('starts with nothing set: defaults everywhere, Slack off, Teams in local mode', () => {
+  it('starts with nothing set: defaults everywhere, Slack off, Teams off', () => {
     const c = load({});
     expect(c.server).toEqual({ port: 3978, host: '0.0.0.0', maxBodyBytes: 1024 * 1024, shutdownGraceMs: 10_000, trustProxy: 0 });
     expect(c.log).toEqual({ level: 'info', format: 'json' });
     expect(c.store).toEqual({ kind: 'sqlite', dataDir: resolve('./data') });
     expect(c.dialogTtlMs).toBe(24 * 3_600_000);
     expect(c.slack).toBeNull();
-    expect(c.teams).toEqual({ appType: 'MultiTenant' });
+    expect(c.teams).toEqual({ appType: 'MultiTenant', local: 'off' });
     expect(c.nodeEnv).toBe('development');
     expect(c.playground).toEqual({ enabled: true, rateLimitPerMinute: 60 });
   });
@@ -105,13 +105,27 @@ describe('loadConfig', () => {
 
   it('configures Teams from the Bot Framework variables', () => {
     // Azure creates new bots as single tenant: that is the default once there is an app id.
-    expect(load({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'pw', MicrosoftAppTenantId: 't' }).teams).toEqual({ appId: 'app', appPassword: 'pw', appType: 'SingleTenant', tenantId: 't' });
-    expect(load({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'pw', MicrosoftAppType: 'MultiTenant' }).teams).toEqual({ appId: 'app', appPassword: 'pw', appType: 'MultiTenant' });
+    expect(load({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'pw', MicrosoftAppTenantId: 't' }).teams).toEqual({ appId: 'app', appPassword: 'pw', appType: 'SingleTenant', tenantId: 't', local: 'off' });
+    expect(load({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'pw', MicrosoftAppType: 'MultiTenant' }).teams).toEqual({ appId: 'app', appPassword: 'pw', appType: 'MultiTenant', local: 'off' });
     expect(load({ MicrosoftAppId: 'app', MicrosoftAppType: 'UserAssignedMsi', MicrosoftAppTenantId: 't' }).teams).toEqual({
       appId: 'app',
       appType: 'UserAssignedMsi',
       tenantId: 't',
+      local: 'off',
     });
+  });
+
+  it('turns Teams local mode on only when asked, for clients on this machine unless allowed from any', () => {
+    expect(load({ VMK_TEAMS_LOCAL: 'on' }).teams.local).toBe('loopback');
+    expect(load({ VMK_TEAMS_LOCAL: 'on', VMK_TEAMS_LOCAL_CLIENTS: 'any' }).teams.local).toBe('any');
+    expect(load({ VMK_TEAMS_LOCAL: 'off' }).teams.local).toBe('off');
+    expect(load({ VMK_TEAMS_LOCAL_CLIENTS: 'any' }).teams.local).toBe('off');
+    expect(describePlatforms(load({})).find((p) => p.platform === 'teams')?.message).toMatch(/^Teams: off \(\/api\/messages answers 404\).*VMK_TEAMS_LOCAL=on/);
+    expect(describePlatforms(load({ VMK_TEAMS_LOCAL: 'on' })).find((p) => p.platform === 'teams')?.message).toMatch(/^Teams: local mode only.*clients on this machine only/);
+    expect(problemsOf({ VMK_TEAMS_LOCAL: 'yes' })).toEqual([{ variable: 'VMK_TEAMS_LOCAL', message: expect.stringMatching(/must be one of on, off/) }]);
+    expect(problemsOf({ MicrosoftAppId: 'a', MicrosoftAppPassword: 'p', VMK_TEAMS_LOCAL: 'on' })).toEqual([
+      { variable: 'VMK_TEAMS_LOCAL', message: expect.stringMatching(/MicrosoftAppId is set.*unset VMK_TEAMS_LOCAL/) },
+    ]);
   });
 
   it('lists every problem at once, each naming the variable and how to fix it', () => {
@@ -236,7 +250,7 @@ describe('loadConfig', () => {
 
   it('knows every variable the README table documents', () => {
     expect(CONFIG_VARIABLES).toEqual(
-      expect.arrayContaining(['PORT', 'HOST', 'LOG_LEVEL', 'LOG_FORMAT', 'NODE_ENV', 'VMK_DATA_DIR', 'VMK_STORE', 'REDIS_URL', 'VMK_DIALOG_TTL_HOURS', 'VMK_SHUTDOWN_GRACE_MS', 'VMK_MAX_BODY_BYTES', 'SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'VMK_SLACK_TIMEOUT_MS', 'MicrosoftAppId', 'MicrosoftAppPassword', 'MicrosoftAppType', 'MicrosoftAppTenantId']),
+      expect.arrayContaining(['PORT', 'HOST', 'LOG_LEVEL', 'LOG_FORMAT', 'NODE_ENV', 'VMK_DATA_DIR', 'VMK_STORE', 'REDIS_URL', 'VMK_DIALOG_TTL_HOURS', 'VMK_SHUTDOWN_GRACE_MS', 'VMK_MAX_BODY_BYTES', 'SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'VMK_SLACK_TIMEOUT_MS', 'MicrosoftAppId', 'MicrosoftAppPassword', 'MicrosoftAppType', 'MicrosoftAppTenantId', 'VMK_TEAMS_LOCAL', 'VMK_TEAMS_LOCAL_CLIENTS']),
     );
   });
 });

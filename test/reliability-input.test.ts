@@ -37,7 +37,7 @@ beforeAll(async () => {
   fake = await startFakeSlack();
   connector = await startFakeConnector();
   srv = await startTestServer({
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-input-test', SLACK_API_URL: fake.apiUrl, LOG_LEVEL: 'info' },
+    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-input-test', SLACK_API_URL: fake.apiUrl, LOG_LEVEL: 'info', VMK_TEAMS_LOCAL: 'on' },
     now: () => Date.now() + skew,
   });
 });

@@ -38,6 +38,7 @@ describe('Teams end to end (local mode)', () => {
   beforeAll(async () => {
     connector = await startFakeConnector();
     srv = await startTestServer({
+      env: { VMK_TEAMS_LOCAL: 'on' },
       wrapEngine: (engine) => ({
         handle: (msg) => {
           seen.push(msg);

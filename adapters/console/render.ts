@@ -51,5 +51,6 @@ export function renderText(reply: Reply, width = 80): string {
   for (const c of reply.choices ?? []) out.push(...wrap(`[${c.label}]`, w, '  ', '   '));
   if (reply.actions?.length) out.push(...wrap(`(${reply.actions.map((a) => a.label).join(' | ')})`, w, '  ', '   '));
   if (reply.source) out.push(...wrap(`Source: ${reply.source}`, w, '', '  '));
+  for (const note of reply.notes ?? []) out.push(...wrap(`(${note})`, w, '', ' '));
   return out.join('\n');
 }

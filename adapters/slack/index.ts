@@ -99,6 +99,27 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   });
 }
 
+/** The most of a refused upload read and thrown away before its connection is closed outright. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Reads and discards what is left of a request whose response is already out.
+ * Bolt answers an oversized body with 413 without reading the rest, and the
+ * connection is later closed with those bytes unread, which resets it: a
+ * client that writes the whole body before it reads the answer then sees
+ * ECONNRESET instead of the 413.
+ */
+function drainAfterResponse(req: IncomingMessage): void {
+  if (req.complete || req.destroyed) return;
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > DRAIN_LIMIT) req.socket.destroy();
+  });
+  req.on('error', () => {});
+  req.resume();
+}
+
 /** The path Slack posts events, slash commands and interactivity to (HTTP mode). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -319,6 +340,7 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
     // While the queue is full, events and clicks get 503 + Retry-After before Bolt acks
     // them: the body is read here (Bolt takes it from req.rawBody) only on that rare path.
     app.use(SLACK_EVENTS_PATH, (req, res, next) => {
+      res.once('finish', () => drainAfterResponse(req));
       if (stopped) {
         res.status(503).end();
         return;

@@ -128,6 +128,10 @@ export function renderReply(reply: Reply, options: RenderOptions = {}): Rendered
   }
 
   const tail: SlackBlock[] = [];
+  const notes = (reply.notes ?? []).map((n) => n.trim()).filter(Boolean);
+  if (notes.length > 0) {
+    tail.push({ type: 'context', elements: notes.slice(0, 10).map((n) => mrkdwn(escapeAndTruncate(n, LIMITS.contextText))) });
+  }
   if (reply.source?.trim()) {
     tail.push({ type: 'context', elements: [mrkdwn(escapeAndTruncate(`Source: ${reply.source.trim()}`, LIMITS.contextText))] });
   }

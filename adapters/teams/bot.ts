@@ -3,11 +3,11 @@
  * activity into the core's message, call the core, render its replies as
  * Adaptive Cards, and send or update them.
  */
-import { ActivityHandler, DeliveryModes, MessageFactory, TurnContext, type InvokeResponse } from './sdk.js';
+import { ActivityHandler, DeliveryModes, MessageFactory, type TurnContext, type InvokeResponse } from './sdk.js';
 import type { Engine } from '../../src/engine.js';
 import type { Logger } from '../../src/logger.js';
 import type { Reply, TurnResult } from '../../src/types.js';
-import { isPersonal, normalizeTeamsText, parseClick, toInbound } from './inbound.js';
+import { isPersonal, normalizeTeamsText, parseClick, removeBotMention, toInbound } from './inbound.js';
 import { renderCard, renderNotice, type CardAttachment } from './render.js';
 import { welcomeReply } from './welcome.js';
 
@@ -173,7 +173,7 @@ export class VmkTeamsBot extends ActivityHandler {
       );
       // In channels and group chats vmk answers only when @-mentioned.
       if (!isPersonal(activity) && !mentioned) return;
-      text = normalizeTeamsText(TurnContext.removeRecipientMention(activity) ?? activity.text ?? '');
+      text = normalizeTeamsText(removeBotMention(activity.text, activity.entities, activity.recipient?.id));
     }
     const msg = toInbound(activity, text, action);
     let result: TurnResult;

@@ -86,6 +86,20 @@ export function normalizeTeamsText(text: string): string {
 }
 
 /**
+ * The text without the bot's own @-mention (what TurnContext.removeRecipientMention
+ * does, without its assumptions: an activity may lack `recipient`, `text`, or a
+ * mention entity's `mentioned` or `text`).
+ */
+export function removeBotMention(text: string | undefined, entities: unknown, botId: string | undefined): string {
+  const t = typeof text === 'string' ? text : '';
+  if (!botId || !Array.isArray(entities)) return t.trim();
+  for (const e of entities as { type?: unknown; text?: unknown; mentioned?: { id?: unknown } }[]) {
+    if (e?.type === 'mention' && e.mentioned?.id === botId && typeof e.text === 'string' && e.text) return t.replace(e.text, '').trim();
+  }
+  return t.trim();
+}
+
+/**
  * Builds the core message. `text` must already have the bot mention removed
  * (TurnContext.removeRecipientMention, done by the caller that owns the SDK).
  */

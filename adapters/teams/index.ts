@@ -4,8 +4,10 @@
  * (the SDK's classes come through sdk.ts).
  *
  * 1. Parse the JSON body (this route only), answer 400/413/415 for bad input.
- * 2. Local mode (no MicrosoftAppId): refuse any activity whose serviceUrl is
- *    not on loopback, so nobody can make the bot post to another host.
+ * 2. Local mode (no MicrosoftAppId, asked for with VMK_TEAMS_LOCAL=on): accept
+ *    activities only from clients on this machine (unless allowed from any),
+ *    and refuse any whose serviceUrl is not on loopback, so nobody can make the
+ *    bot post to another host. The connector client never follows a redirect.
  * 3. CloudAdapter authenticates the request (401 on a missing or bad token)
  *    and runs the turn: translate, call the core, render, send or update.
  */
@@ -22,7 +24,7 @@ import { z } from 'zod';
 import type { Engine } from '../../src/engine.js';
 import type { Logger } from '../../src/logger.js';
 import { VmkTeamsBot, type ClaimFn } from './bot.js';
-import { isLoopbackServiceUrl } from './loopback.js';
+import { isLoopbackAddress, isLoopbackServiceUrl } from './loopback.js';
 
 export type { ClaimFn } from './bot.js';
 
@@ -31,6 +33,12 @@ export interface TeamsMountConfig {
   appPassword?: string;
   appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMsi';
   tenantId?: string;
+  /**
+   * Local mode only (no appId): which clients may post activities. 'loopback'
+   * (the default) accepts only connections from this machine that carry no
+   * proxy forwarding headers; 'any' accepts every client.
+   */
+  local?: 'off' | 'loopback' | 'any';
 }
 
 export interface MountTeamsOptions {
@@ -78,6 +86,8 @@ const activityShape = z
     type: z.string().min(1).max(100),
     serviceUrl: z.string().min(1).max(2048),
     conversation: z.object({ id: z.string().min(1).max(1024) }).passthrough(),
+    // The bot itself: every Bot Framework activity names it (the SDK reads recipient.id).
+    recipient: z.object({ id: z.string().min(1).max(1024) }).passthrough(),
   })
   .passthrough();
 
@@ -97,6 +107,39 @@ function bodyErrorStatus(err: unknown): { status: number; message: string } {
     default:
       return { status: 400, message: 'The request body is not valid JSON.' };
   }
+}
+
+/** Headers a reverse proxy adds: behind one, a remote client's connection comes from loopback. */
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip', 'x-forwarded-host'];
+
+/** Whether a local-mode request comes straight from this machine (not relayed by a proxy on it). */
+function fromThisMachine(req: Request): boolean {
+  if (!isLoopbackAddress(req.socket.remoteAddress)) return false;
+  return !FORWARDING_HEADERS.some((h) => req.headers[h] !== undefined);
+}
+
+/** core-rest-pipeline's name for the policy that follows 3xx responses. */
+const REDIRECT_POLICY = 'redirectPolicy';
+
+interface PipelineLike {
+  getOrderedPolicies(): { name: string }[];
+  removePolicy(options: { name: string }): unknown;
+}
+
+/**
+ * Takes the redirect policy out of a connector client's HTTP pipeline, so a
+ * reply to a serviceUrl that answers 3xx fails instead of following the
+ * Location header to another host or port. The client's pipeline is not part
+ * of botbuilder's typings; when its shape is not the one expected (a changed
+ * SDK) this throws rather than send with redirects on.
+ */
+export function refuseRedirects(connectorClient: unknown): void {
+  const pipeline = (connectorClient as { client?: { pipeline?: Partial<PipelineLike> } } | null)?.client?.pipeline;
+  if (typeof pipeline?.getOrderedPolicies !== 'function' || typeof pipeline.removePolicy !== 'function') {
+    throw new Error('the Bot Framework connector client has no HTTP pipeline where vmk expects it; cannot turn off redirects (check the botbuilder version)');
+  }
+  pipeline.removePolicy({ name: REDIRECT_POLICY });
+  if (pipeline.getOrderedPolicies().some((p) => p.name === REDIRECT_POLICY)) throw new Error('could not remove the redirect policy from the connector client');
 }
 
 /** jsonwebtoken's errors for a bad signature, a malformed, expired or not-yet-valid token. */
@@ -145,7 +188,26 @@ export async function mountTeams(app: express.Express, opts: MountTeamsOptions):
     MicrosoftAppTenantId: config.tenantId ?? '',
     ...(opts.authOverrides ?? {}),
   });
+  // Every connector client the adapter creates (replies, card updates) refuses redirects.
+  // CloudAdapter gets its factory from authenticateRequest for incoming activities and
+  // from createConnectorFactory for proactive messages: both are wrapped.
+  type Factory = ReturnType<typeof auth.createConnectorFactory>;
+  const noRedirects = (factory: Factory): Factory => ({
+    async create(serviceUrl: string, audience?: string) {
+      const client = await factory.create(serviceUrl, audience);
+      refuseRedirects(client);
+      return client;
+    },
+  });
+  const createConnectorFactory = auth.createConnectorFactory.bind(auth);
+  auth.createConnectorFactory = (identity) => noRedirects(createConnectorFactory(identity));
+  const authenticateRequest = auth.authenticateRequest.bind(auth);
+  auth.authenticateRequest = async (...args) => {
+    const result = await authenticateRequest(...args);
+    return result.connectorFactory ? { ...result, connectorFactory: noRedirects(result.connectorFactory) } : result;
+  };
   const adapter = new VmkCloudAdapter(auth);
+  const anyClient = config.local === 'any';
   adapter.onTurnError = async (ctx, err) => {
     // Never rethrow: a failed send must not become a 500 carrying the error text.
     logger.error({ err: { message: err.message, name: err.name }, conversation: ctx.activity.conversation?.id }, 'Teams turn failed');
@@ -159,7 +221,7 @@ export async function mountTeams(app: express.Express, opts: MountTeamsOptions):
       'Teams endpoint on, with Bot Framework authentication',
     );
   } else {
-    logger.warn({ route: TEAMS_ROUTE }, LOCAL_MODE_WARNING);
+    logger.warn({ route: TEAMS_ROUTE, clients: anyClient ? 'any' : 'loopback' }, LOCAL_MODE_WARNING);
   }
 
   const parseJson = express.json({ limit: opts.maxBodyBytes ?? 1024 * 1024, strict: true });
@@ -168,6 +230,14 @@ export async function mountTeams(app: express.Express, opts: MountTeamsOptions):
 
   const handle = async (req: Request, res: Response): Promise<void> => {
     if (closing) return jsonError(res, 503, 'vmk is shutting down; try again in a moment.');
+    if (!authenticated && !anyClient && !fromThisMachine(req)) {
+      logger.warn({ remote: req.socket.remoteAddress }, 'Teams local mode: refused a client that is not on this machine');
+      return jsonError(
+        res,
+        403,
+        'This vmk runs Teams without authentication (local mode), which accepts activities only from this machine. Set MicrosoftAppId and MicrosoftAppPassword, or VMK_TEAMS_LOCAL_CLIENTS=any to accept other clients.',
+      );
+    }
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
       return jsonError(res, 405, `Use POST ${TEAMS_ROUTE}.`);

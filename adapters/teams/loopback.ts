@@ -29,3 +29,15 @@ export function isLoopbackServiceUrl(serviceUrl: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * True when a socket's remote address is this machine's loopback: 127.0.0.0/8,
+ * ::1, or either written as an IPv4-mapped IPv6 address (::ffff:127.0.0.1).
+ */
+export function isLoopbackAddress(address: unknown): boolean {
+  if (typeof address !== 'string') return false;
+  const a = address.toLowerCase();
+  if (a === '::1' || a === '0:0:0:0:0:0:0:1') return true;
+  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
+  return isIP(v4) === 4 && v4.split('.')[0] === '127';
+}

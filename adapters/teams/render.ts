@@ -87,6 +87,7 @@ function buildBody(reply: Reply, blocks: Reply['blocks']): CardElement[] {
   }
   if (reply.choices && reply.choices.length > 0) body.push({ type: 'ActionSet', actions: reply.choices.map(submit) });
   if (reply.actions && reply.actions.length > 0) body.push({ type: 'ActionSet', actions: reply.actions.map(submit) });
+  for (const note of reply.notes ?? []) body.push(textBlock(note, { size: 'Small', isSubtle: true, spacing: 'Medium' }));
   // The reply carries the citation alone; every renderer labels it once.
   if (reply.source) body.push(textBlock(`Source: ${reply.source}`, { size: 'Small', isSubtle: true, spacing: 'Medium' }));
   return body;

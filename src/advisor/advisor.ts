@@ -37,13 +37,29 @@ function dialogId(...parts: (string | number)[]): string {
   return `d${createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 15)}`;
 }
 
+/** Leading and trailing characters norm() drops. */
+const EDGE = /[\s"'`*_~.!,:;-]/;
+
+/**
+ * Drops EDGE characters from both ends in one pass each. (A regex alternation
+ * anchored at the end, `[...]+$`, retries from every position of a long run
+ * that is not at the end: quadratic time on a long run of spaces.)
+ */
+function trimEdges(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && EDGE.test(text[start] as string)) start++;
+  while (end > start && EDGE.test(text[end - 1] as string)) end--;
+  return text.slice(start, end);
+}
+
 const norm = (text: string): string =>
-  text
-    .toLowerCase()
-    .replace(/[’‘]/g, "'")
-    .replace(/<@[^>]+>/g, ' ')
-    .replace(/^[\s"'`*_~.!,:;-]+|[\s"'`*_~.!,:;-]+$/g, '')
-    .replace(/\s+/g, ' ');
+  trimEdges(
+    text
+      .toLowerCase()
+      .replace(/[’‘]/g, "'")
+      .replace(/<@[^>]+>/g, ' '),
+  ).replace(/\s+/g, ' ');
 
 const CANCEL = /^(cancel|stop|quit|exit|abort|never ?mind|forget it|stop it|end|cancel (it|this|that))$/;
 const RESTART = /^(restart|start over|start again|reset|from the (top|start|beginning)|begin again)$/;

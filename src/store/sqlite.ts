@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { silentLogger } from '../logger.js';
@@ -145,6 +145,36 @@ interface Statements {
 }
 
 /**
+ * Creates `dir` and any missing parents, one level at a time. Node's own
+ * `mkdirSync(dir, { recursive: true })` never returns under /proc (mkdir there
+ * answers ENOENT even though the parent exists, and Node retries forever in
+ * native code, where SIGTERM cannot stop it); this fails with that error.
+ */
+export function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    try {
+      if (!statSync(at).isDirectory()) throw Object.assign(new Error(`${at} is not a folder`), { code: 'ENOTDIR' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const parent = dirname(at);
+      if (parent === at) throw err;
+      missing.push(at);
+      at = parent;
+    }
+  }
+  for (const folder of missing.reverse()) {
+    try {
+      mkdirSync(folder);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/**
  * The embedded default: one SQLite file under the data folder. Survives
  * restarts and SIGKILL; several processes may share the file (compare-and-set
  * holds across them).
@@ -166,7 +196,7 @@ export class SqliteStore implements StateStore {
     const dir = resolve(opts.dataDir);
     this.path = join(dir, SQLITE_FILE_NAME);
     try {
-      mkdirSync(dir, { recursive: true });
+      makeFolder(dir);
     } catch (err) {
       throw new StoreUnavailableError(
         `vmk cannot create its data folder ${dir} (${describeCause(err)}); set VMK_DATA_DIR to a writable folder.`,

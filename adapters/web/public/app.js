@@ -246,6 +246,7 @@
       if (asks.length) card.append(buttonGroup(asks, 'followups', 'Follow-up questions', 'chip', card));
     }
 
+    if (Array.isArray(reply.notes)) for (const note of reply.notes) card.append(el('p', 'note', note));
     if (reply.source) card.append(el('p', 'source', 'Source: ' + reply.source));
     return card;
   }
