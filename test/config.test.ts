@@ -123,7 +123,7 @@ describe('loadConfig', () => {
     expect(describePlatforms(load({})).find((p) => p.platform === 'teams')?.message).toMatch(/^Teams: off \(\/api\/messages answers 404\).*VMK_TEAMS_LOCAL=on/);
     expect(describePlatforms(load({ VMK_TEAMS_LOCAL: 'on' })).find((p) => p.platform === 'teams')?.message).toMatch(/^Teams: local mode only.*clients on this machine only/);
     expect(problemsOf({ VMK_TEAMS_LOCAL: 'yes' })).toEqual([{ variable: 'VMK_TEAMS_LOCAL', message: expect.stringMatching(/must be one of on, off/) }]);
-    expect(problemsOf({ MicrosoftAppId: 'a', MicrosoftAppPassword: 'p', VMK_TEAMS_LOCAL: 'on' })).toEqual([
+    expect(problemsOf({ MicrosoftAppId: 'a', MicrosoftAppPassword: 'p', MicrosoftAppTenantId: 't', VMK_TEAMS_LOCAL: 'on' })).toEqual([
       { variable: 'VMK_TEAMS_LOCAL', message: expect.stringMatching(/MicrosoftAppId is set.*unset VMK_TEAMS_LOCAL/) },
     ]);
   });

@@ -98,7 +98,7 @@ describe('identity per browser', () => {
     expect(await dialogOf(conversation, anaId)).toEqual(before);
 
     // Ana carries on where she was.
-    const q3 = question((await ana.turn({ conversation, action: q2!.choices![0]!.action })).replies);
+    const q3 = question((await ana.turn({ conversation, action: q2!.choices![1]!.action })).replies);
     expect(q3?.title).toBe('Question 3');
   });
 

@@ -55,9 +55,9 @@ async function turn(base: string, body: Record<string, unknown> & { user: string
 }
 
 const question = (replies: Reply[]): Reply | undefined => replies.find((r) => r.kind === 'question');
-/** The first option of a question (with the current questions, this path asks at least five). */
-const firstChoice = (q: Reply) => {
-  const c = q.choices?.[0];
+/** The second option of a question (with the current questions, this path asks five: vendor software, a few services, another OS...). */
+const pathChoice = (q: Reply) => {
+  const c = q.choices?.[1] ?? q.choices?.[0];
   if (!c) throw new Error(`no choices on ${JSON.stringify(q).slice(0, 300)}`);
   return c;
 };
@@ -85,14 +85,14 @@ describe('SIGKILL mid-dialog, SQLite store', () => {
     const given: { question: string; option: string }[] = [];
     for (let i = 0; i < 3; i++) {
       expect(q, `question ${i + 1}`).toBeDefined();
-      const choice = firstChoice(q!);
+      const choice = pathChoice(q!);
       const res = await turn(vmk.url, { ...who, action: choice.action });
       expect(res.status).toBe(200);
       if (choice.action.type === 'answer') given.push({ question: '', option: choice.action.value });
       q = question(res.replies);
     }
     expect(q?.title).toBe('Question 4');
-    const pending = firstChoice(q!);
+    const pending = pathChoice(q!);
 
     await vmk.kill('SIGKILL');
     expect(vmk.child.signalCode).toBe('SIGKILL');
@@ -236,7 +236,7 @@ describe('Redis stopped and restarted under a running server', () => {
       expect(q1?.title).toBe('Question 1');
 
       await redis.stop();
-      const click = await turn(srv.url, { ...who, action: firstChoice(q1!).action });
+      const click = await turn(srv.url, { ...who, action: pathChoice(q1!).action });
       expect(click.status).toBe(200);
       expect(click.replies[0]?.kind).toBe('error');
       expect(JSON.stringify(click.replies[0])).toMatch(/cannot reach my conversation store.*try again in a minute/i);
@@ -259,7 +259,7 @@ describe('Redis stopped and restarted under a running server', () => {
       // Same process, no restart: a new dialog runs normally (the stopped Redis kept no data).
       const again = question((await turn(srv.url, { ...who, action: { type: 'start' } })).replies);
       expect(again?.title).toBe('Question 1');
-      const second = await turn(srv.url, { ...who, action: firstChoice(again!).action });
+      const second = await turn(srv.url, { ...who, action: pathChoice(again!).action });
       expect(question(second.replies)?.title).toBe('Question 2');
       expect(srv.logs.some((l) => l.msg === 'turn failed')).toBe(false);
     } finally {
@@ -300,7 +300,7 @@ describe('two vmk processes sharing one Redis', () => {
     const hosts = [b, a, b];
     const values: string[] = [];
     for (const [i, host] of hosts.entries()) {
-      const choice = firstChoice(q!);
+      const choice = pathChoice(q!);
       if (choice.action.type === 'answer') values.push(choice.action.value);
       const res = await turn(host.url, { ...who, action: choice.action });
       q = question(res.replies);

@@ -517,7 +517,9 @@ describe('the adapter on its own Express app, with an engine that throws', () =>
     await postToSlackEndpoint(url, eventCallback({ type: 'app_mention', channel: mention, user: 'U1', text: hostile, ts: ts() }), JSON_TYPE, { secret: SECRET });
     const ack = await expectAnsweredInAck(await sendSlashCommand(url, { text: hostile, user: 'U1', channel: uniq('C'), responseUrl: fake.responseUrl(rid) }, { secret: SECRET }), rid);
     const echoed: Sent[] = [await fake.waitFor(to(dm)), await fake.waitFor(to(mention)), ack];
-    for (const call of echoed) expect(textOf(call)).toContain('fine: &lt;!channel&gt; &lt;!here&gt; &lt;@U999&gt;');
+    // Slack's own mentions and links are turned into plain text by the adapter before the core sees them; what the
+    // person typed as text ("&lt;!everyone&gt;", i.e. a literal <!everyone>) comes back escaped, never as a mention.
+    for (const call of echoed) expect(textOf(call)).toContain('fine: &lt;!everyone&gt; click');
     expect(ack.raw).not.toMatch(/[<>]/);
     for (const call of [...fake.calls.slice(first), ack]) {
       expect(JSON.stringify(call.body)).not.toMatch(/[<>]/);

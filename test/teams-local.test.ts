@@ -175,7 +175,7 @@ describe('whether /api/messages exists', () => {
   it('is on with VMK_TEAMS_LOCAL=on, and with MicrosoftAppId (401 without a token)', async () => {
     const connector = await startFakeConnector();
     const local = await startTestServer({ env: { VMK_TEAMS_LOCAL: 'on' } });
-    const authenticated = await startTestServer({ env: { MicrosoftAppId: 'app-id', MicrosoftAppPassword: 'app-password' } });
+    const authenticated = await startTestServer({ env: { MicrosoftAppId: 'app-id', MicrosoftAppPassword: 'app-password', MicrosoftAppTenantId: 'tenant-id' } });
     try {
       const body = JSON.stringify(teamsActivity('personal-message', { serviceUrl: connector.url }));
       const headers = { 'content-type': 'application/json' };

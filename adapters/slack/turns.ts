@@ -1,3 +1,4 @@
+import { slackPlainText } from './text.js';
 import type { webApi } from '@slack/bolt';
 import { internalErrorAnswer, storeDownAnswer } from '../../src/answers.js';
 import { referenceId, type Engine } from '../../src/engine.js';
@@ -136,7 +137,7 @@ export class SlackTurns {
     const dm = e.channel.startsWith('D');
     const threadTs = dm ? e.thread_ts : (e.thread_ts ?? e.ts);
     const log = this.childLogger({ surface: dm ? 'dm' : 'channel', team, channel: e.channel, user: e.user, eventId: envelope.data.event_id });
-    await this.answerEvent(client, work, { eventId: envelope.data.event_id, team, channel: e.channel, ts: e.ts, threadTs, user: e.user, text: e.text, dm }, log);
+    await this.answerEvent(client, work, { eventId: envelope.data.event_id, team, channel: e.channel, ts: e.ts, threadTs, user: e.user, text: slackPlainText(e.text), dm }, log);
   }
 
   /** Whether a `message` event is one vmk answers (a person's new DM), checked before it is recorded as work. */
@@ -160,7 +161,7 @@ export class SlackTurns {
     if (e.channel_type !== 'im' || e.subtype !== undefined || e.bot_id || e.edited || !e.user || e.user === this.deps.botUserId) return;
     const team = envelopeTeam(envelope.data, e.team);
     const log = this.childLogger({ surface: 'dm', team, channel: e.channel, user: e.user, eventId: envelope.data.event_id });
-    await this.answerEvent(client, work, { eventId: envelope.data.event_id, team, channel: e.channel, ts: e.ts, threadTs: e.thread_ts, user: e.user, text: e.text ?? '', dm: true }, log);
+    await this.answerEvent(client, work, { eventId: envelope.data.event_id, team, channel: e.channel, ts: e.ts, threadTs: e.thread_ts, user: e.user, text: slackPlainText(e.text ?? ''), dm: true }, log);
   }
 
   /**
@@ -208,7 +209,7 @@ export class SlackTurns {
     }
     const c = parsed.data;
     const log = this.childLogger({ surface: 'command', team: c.team_id, channel: c.channel_id, user: c.user_id });
-    const text = c.text.trim();
+    const text = slackPlainText(c.text);
     const isHelp = /^(help|\?|usage)$/i.test(text);
     const msg: InboundMessage = {
       platform: 'slack',

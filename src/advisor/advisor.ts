@@ -230,7 +230,9 @@ export function createAdvisor(knowledge: AdvisorKnowledge, options: AdvisorOptio
       }
       if (!dialog || dialog.id !== action.dialog || dialog.owner !== user) {
         if (dialog && advisor.isActive(dialog)) return stale(dialog, 'That button is from an earlier recommendation.');
-        return stale(undefined, 'That button is from an earlier recommendation.');
+        // A finished recommendation stays as it is (its Share button keeps working); only the old button is refused.
+        const refused = stale(undefined, 'That button is from an earlier recommendation.');
+        return dialog ? { dialog, replies: refused.replies } : refused;
       }
       if (action.type === 'share') {
         if (!dialog.done) return stale(dialog, 'The recommendation is not finished yet, so there is nothing to share.');
