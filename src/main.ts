@@ -18,7 +18,9 @@ import { buildEngineCore, type Core as EngineCore } from './core.js';
 import type { Engine } from './engine.js';
 import { createLogger } from './log.js';
 import type { Logger } from './logger.js';
+import { noMetrics, type Metrics } from './metrics.js';
 import { createStore } from './store/index.js';
+import { meteredStore } from './store/metered.js';
 import type { StateStore } from './store/types.js';
 
 export interface CoreOverrides {
@@ -30,6 +32,8 @@ export interface CoreOverrides {
   store?: StateStore;
   /** The engine's and store's clock. */
   now?: () => number;
+  /** Where turns and store errors are counted (startServer passes the Prometheus sink when VMK_METRICS is on). */
+  metrics?: Metrics;
 }
 
 export interface ServerOverrides extends CoreOverrides {
@@ -47,7 +51,8 @@ export interface Core extends EngineCore {
 /** Builds the platform-neutral core: knowledge, classifier, advisor, store and engine. */
 export async function buildCore(config: Config, overrides: CoreOverrides = {}): Promise<Core> {
   const logger = overrides.logger ?? (await createLogger(config.log));
-  const store =
+  const metrics = overrides.metrics ?? noMetrics;
+  const opened =
     overrides.store ??
     (await createStore({
       kind: overrides.storeKind ?? config.store.kind,
@@ -56,8 +61,9 @@ export async function buildCore(config: Config, overrides: CoreOverrides = {}): 
       now: overrides.now,
       logger: logger.child({ component: 'store' }),
     }));
+  const store = metrics === noMetrics ? opened : meteredStore(opened, metrics);
   try {
-    const core = buildEngineCore({ store, logger, dialogTtlMs: config.dialogTtlMs, now: overrides.now });
+    const core = buildEngineCore({ store, logger, dialogTtlMs: config.dialogTtlMs, now: overrides.now, metrics });
     return { ...core, logger };
   } catch (err) {
     if (!overrides.store) await store.close().catch(() => {});
@@ -133,7 +139,18 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     return { ready: true, checks };
   };
 
-  const http = createHttpApp({ logger, readiness, whenReady: ready, tracker });
+  // prom-client loads while the server starts listening; with VMK_METRICS=off it is never imported.
+  const prometheus = config.metrics.enabled
+    ? import('../adapters/http/metrics.js').then((m) => m.createPrometheusMetrics(config.metrics.token ? { token: config.metrics.token } : {}))
+    : null;
+  prometheus?.catch(() => {});
+  const http = createHttpApp({
+    logger,
+    readiness,
+    whenReady: ready,
+    tracker,
+    ...(prometheus ? { metrics: async (req, res) => (await prometheus).handle(req, res) } : {}),
+  });
   const server = createServer({ keepAliveTimeout: 5_000 }, http.app);
   server.listen(config.server.port, config.server.host);
   await Promise.race([
@@ -162,7 +179,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       slackModule?.catch(() => {});
       teamsModule.catch(() => {});
 
-      const built = await buildCore(config, { ...overrides, logger });
+      const metrics: Metrics = overrides.metrics ?? (prometheus ? await prometheus : noMetrics);
+      metrics.inFlight(() => tracker.count);
+      const built = await buildCore(config, { ...overrides, logger, metrics });
       stoppables.push({ name: 'store', stop: () => built.store.close() });
       const inner = overrides.wrapEngine ? overrides.wrapEngine(built.engine) : built.engine;
       // Turns are tracked so a graceful stop waits for them, including work done after an early ack.
@@ -182,6 +201,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
               store: built.store,
               logger: logger.child({ platform: 'slack' }),
               maxBodyBytes: config.server.maxBodyBytes,
+              metrics,
             });
             stoppables.unshift({ name: 'slack', stop: () => slack.stop() });
           })(),
@@ -197,6 +217,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
             maxBodyBytes: config.server.maxBodyBytes,
             shutdownGraceMs: config.server.shutdownGraceMs,
             claim: (id, ttlMs) => built.store.claimEvent(id, ttlMs),
+            metrics,
             ...(overrides.teamsAuthOverrides ? { authOverrides: overrides.teamsAuthOverrides } : {}),
           });
           stoppables.unshift({ name: 'teams', stop: () => teams.stop() });

@@ -17,6 +17,8 @@ export interface RetryPolicy {
   minTimeout: number;
   /** Upper bound for one wait, Retry-After included. */
   maxTimeout: number;
+  /** Called before each retry (metrics). */
+  onRetry?: () => void;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 3, factor: 2, minTimeout: 200, maxTimeout: 30_000 };
@@ -109,6 +111,7 @@ export async function postToResponseUrl(url: string, body: ResponseUrlBody, logg
     }
     if (attempt < policy.retries) {
       logger.warn({ attempt: attempt + 1, waitMs: wait, err: describe(lastError) }, 'response_url post failed; retrying');
+      policy.onRetry?.();
       await sleep(wait);
     }
   }
