@@ -1,7 +1,8 @@
 /**
  * The composition root: the one place that wires configuration, logger,
  * knowledge, classifier, advisor, store, turn engine, the HTTP server, the web
- * playground and the Slack and Teams adapters.
+ * playground, the Slack and Teams adapters, and the metrics sink they all
+ * report to (Prometheus at GET /metrics when VMK_METRICS is on).
  *
  * Start-up order: listen first (so /healthz answers at once), then build the
  * core and mount the routes; /readyz turns 200 when that is done and the store
