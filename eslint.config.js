@@ -24,6 +24,7 @@ export default tseslint.config(
         patterns: [
           { group: ['**/adapters/**'], message: 'src/ is the platform-neutral core: adapters import the core, never the reverse.' },
           { group: ['@slack/*', 'botbuilder*', 'express'], message: 'Platform SDKs belong in adapters/.' },
+          { group: ['prom-client'], message: 'The core reports through the Metrics interface of src/metrics.ts; prom-client lives in adapters/http/metrics.ts, injected by src/main.ts.' },
         ],
       }],
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration once, in src/config.ts, and pass it in.' }],

@@ -10,6 +10,7 @@ const USAGE = `vmk: a VMs vs. Kubernetes advisor
 
 Usage:
   vmk serve                     run the HTTP server (Slack, Teams, web playground)
+  vmk health [--ready]          probe the running server's /healthz (or /readyz) on PORT; exit 0 when it answers 200
   vmk chat                      chat in the terminal
   vmk ask "<text>"              one turn; prints the reply as plain text
   vmk classify [--explain]      one utterance per line on stdin -> one JSON object per line (--explain: policy row or top features)
@@ -53,6 +54,23 @@ async function main(argv: string[]): Promise<number> {
       const { main: serve } = await import('./main.js');
       await serve();
       return -1; // keeps running
+    }
+    case 'health': {
+      // The container's HEALTHCHECK: the same configuration as `vmk serve`, so the same port.
+      const { loadConfig } = await import('./config.js');
+      const { host, port } = loadConfig().server;
+      const local = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+      const url = `http://${local}:${port}${args.includes('--ready') ? '/readyz' : '/healthz'}`;
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(4_000) });
+        await res.body?.cancel();
+        out(`${url}: ${res.status}`);
+        return res.status === 200 ? 0 : 1;
+      } catch (err) {
+        const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+        process.stderr.write(`${url}: no answer (${cause}); is vmk serve running with the same PORT and HOST?\n`);
+        return 1;
+      }
     }
     case 'chat': {
       const [{ loadConfig }, { createStore }, { buildEngineCore }, { runChat }] = await Promise.all([

@@ -80,6 +80,8 @@ export interface Config {
   };
   log: { level: LogLevel; format: 'json' | 'pretty' };
   store: { kind: StoreKind; dataDir: string; redisUrl?: string };
+  /** GET /metrics (Prometheus text format): on unless VMK_METRICS=off; with a token, only for `Authorization: Bearer <token>`. */
+  metrics: { enabled: boolean; token?: string };
   dialogTtlMs: number;
   slack: SlackConfig | null;
   teams: TeamsConfig;
@@ -183,6 +185,15 @@ const EnvSchema = z.object({
       .optional(),
   ),
   VMK_PLAYGROUND_RATE_LIMIT: integer({ min: 0, max: 100_000, fix: 'use turns per minute per client, e.g. 60 (0: no limit)' }),
+  VMK_METRICS: oneOf(['on', 'off'] as const, 'on serves Prometheus metrics at GET /metrics, off turns the route off'),
+  VMK_METRICS_TOKEN: z.preprocess(
+    blank,
+    z
+      .string()
+      .min(16, 'must be at least 16 characters; generate one with: openssl rand -hex 32')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces (it travels in an Authorization header); generate one with: openssl rand -hex 32')
+      .optional(),
+  ),
   SLACK_SIGNING_SECRET: text(),
   SLACK_BOT_TOKEN: prefixed('xoxb-', 'a bot token'),
   SLACK_APP_TOKEN: prefixed('xapp-', 'an app-level token'),
@@ -330,6 +341,10 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       dataDir: resolve(e.VMK_DATA_DIR ?? './data'),
       ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     },
+    metrics: {
+      enabled: (e.VMK_METRICS ?? 'on') === 'on',
+      ...(e.VMK_METRICS_TOKEN ? { token: e.VMK_METRICS_TOKEN } : {}),
+    },
     dialogTtlMs: Math.round((e.VMK_DIALOG_TTL_HOURS ?? 24) * 3_600_000),
     slack,
     teams: {
@@ -371,6 +386,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
       dataDir: config.store.dataDir,
       ...(config.store.redisUrl ? { redisUrl: redactUrl(config.store.redisUrl) } : {}),
     },
+    metrics: config.metrics.enabled ? { path: '/metrics', token: config.metrics.token ? REDACTED : 'none' } : 'off',
     dialogTtlHours: config.dialogTtlMs / 3_600_000,
     slack: config.slack
       ? {

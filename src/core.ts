@@ -3,6 +3,7 @@ import { createEngine, type Engine } from './engine.js';
 import { loadKnowledge } from './knowledge/load.js';
 import type { Knowledge } from './knowledge/schema.js';
 import { silentLogger, type Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import { createNlu, createNluFromModel } from './understanding/index.js';
 import { nluKnowledge } from './understanding/corpus.js';
 import { KNOWLEDGE_DIR } from './paths.js';
@@ -30,6 +31,8 @@ export function buildEngineCore(opts: {
   logger?: Logger;
   dialogTtlMs?: number;
   now?: () => number;
+  /** Where the engine counts turns (src/metrics.ts); default: nowhere. */
+  metrics?: Metrics;
   knowledgeDir?: string;
   /**
    * The compiled knowledge file to try (default dist/knowledge.compiled.json),
@@ -64,6 +67,7 @@ export function buildEngineCore(opts: {
     logger,
     dialogTtlMs: opts.dialogTtlMs ?? 24 * 3600_000,
     now: opts.now,
+    metrics: opts.metrics,
   });
   return { knowledge, nlu, advisor, engine, store: opts.store, knowledgeSource: read?.ok ? 'compiled' : 'fresh' };
 }

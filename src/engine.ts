@@ -18,6 +18,7 @@ import {
 } from './answers.js';
 import type { Knowledge } from './knowledge/schema.js';
 import { lazyChild, type Logger } from './logger.js';
+import { noMetrics, type Metrics } from './metrics.js';
 import type { Nlu } from './understanding/types.js';
 import { StoreUnavailableError, type ConversationState, type StateKey, type StateStore, type Versioned } from './store/types.js';
 import type { Classification, InboundMessage, IntentId, Reply, TurnResult } from './types.js';
@@ -36,6 +37,8 @@ export interface EngineDeps {
   /** How long an untouched conversation (and its dialog) is kept. */
   dialogTtlMs: number;
   now?: () => number;
+  /** Where each turn is counted (platform, intent, outcome, latency); default: nowhere. */
+  metrics?: Metrics;
 }
 
 /**
@@ -102,6 +105,8 @@ interface Outcome {
   next?: ConversationState;
   classification?: Classification;
   intent?: IntentId | 'dialog' | 'action';
+  /** Set when the store could not be reached and the turn was answered without it. */
+  storeDown?: boolean;
 }
 
 /** The message as a turn sees it: its text, and the text of an "ask" button, cut to MAX_TURN_CHARS. */
@@ -126,6 +131,7 @@ function withNote(replies: Reply[], note: string): Reply[] {
 export function createEngine(deps: EngineDeps): Engine {
   const { knowledge, nlu, advisor, store, logger, dialogTtlMs } = deps;
   const now = deps.now ?? Date.now;
+  const metrics = deps.metrics ?? noMetrics;
 
   /** Answers a typed question (not a dialog answer). */
   function answerText(text: string, msg: InboundMessage, state: ConversationState, at: number): Outcome {
@@ -286,9 +292,9 @@ export function createEngine(deps: EngineDeps): Engine {
     if (!needsState) {
       const outcome = decide(msg, { context: {} }, at);
       const statefulIntent = outcome.intent === 'start_advice' || outcome.intent === 'review_workload';
-      if (!statefulIntent) return { ...outcome, next: undefined };
+      if (!statefulIntent) return { ...outcome, next: undefined, storeDown: true };
     }
-    return { replies: [storeDownAnswer(ref)], intent: 'action' };
+    return { replies: [storeDownAnswer(ref)], intent: 'action', storeDown: true };
   }
 
   return {
@@ -301,9 +307,11 @@ export function createEngine(deps: EngineDeps): Engine {
       const log = lazyChild(logger, { platform: msg.platform, conversation: msg.conversation });
       try {
         const outcome = await turn(msg, key, at);
+        const intent = outcome.classification?.intent ?? outcome.intent ?? 'none';
+        metrics.turn(msg.platform, intent, outcome.storeDown ? 'store_unavailable' : 'ok', (performance.now() - started) / 1000);
         if (logger.isLevelEnabled?.('info') !== false) log.info(
           {
-            intent: outcome.classification?.intent ?? outcome.intent,
+            intent,
             topic: outcome.classification?.topic ?? undefined,
             confidence: outcome.classification ? Number(outcome.classification.confidence.toFixed(3)) : undefined,
             replies: outcome.replies.map((r) => r.kind),
@@ -316,6 +324,7 @@ export function createEngine(deps: EngineDeps): Engine {
         return { replies, classification: outcome.classification };
       } catch (err) {
         const ref = referenceId();
+        metrics.turn(msg.platform, 'none', 'error', (performance.now() - started) / 1000);
         log.error({ ref, err, latencyMs: Number((performance.now() - started).toFixed(2)) }, 'turn failed');
         return { replies: [internalErrorAnswer(ref)] };
       }

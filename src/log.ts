@@ -28,6 +28,7 @@ export const REDACT_PATHS: string[] = (() => {
     'SLACK_APP_TOKEN',
     'SLACK_SIGNING_SECRET',
     'VMK_PLAYGROUND_SECRET',
+    'VMK_METRICS_TOKEN',
   ];
   const paths: string[] = [];
   for (const k of keys) paths.push(k, `*.${k}`, `*.*.${k}`);

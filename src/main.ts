@@ -1,7 +1,8 @@
 /**
  * The composition root: the one place that wires configuration, logger,
  * knowledge, classifier, advisor, store, turn engine, the HTTP server, the web
- * playground and the Slack and Teams adapters.
+ * playground, the Slack and Teams adapters, and the metrics sink they all
+ * report to (Prometheus at GET /metrics when VMK_METRICS is on).
  *
  * Start-up order: listen first (so /healthz answers at once), then build the
  * core and mount the routes; /readyz turns 200 when that is done and the store
@@ -20,7 +21,9 @@ import type { Engine } from './engine.js';
 import { VmkError } from './errors.js';
 import { createLogger } from './log.js';
 import type { Logger } from './logger.js';
+import { noMetrics, type Metrics } from './metrics.js';
 import { createStore } from './store/index.js';
+import { meteredStore } from './store/metered.js';
 import type { StateStore } from './store/types.js';
 
 export interface CoreOverrides {
@@ -32,6 +35,8 @@ export interface CoreOverrides {
   store?: StateStore;
   /** The engine's and store's clock. */
   now?: () => number;
+  /** Where turns and store errors are counted (startServer passes the Prometheus sink when VMK_METRICS is on). */
+  metrics?: Metrics;
 }
 
 export interface ServerOverrides extends CoreOverrides {
@@ -49,7 +54,8 @@ export interface Core extends EngineCore {
 /** Builds the platform-neutral core: knowledge, classifier, advisor, store and engine. */
 export async function buildCore(config: Config, overrides: CoreOverrides = {}): Promise<Core> {
   const logger = overrides.logger ?? (await createLogger(config.log));
-  const store =
+  const metrics = overrides.metrics ?? noMetrics;
+  const opened =
     overrides.store ??
     (await createStore({
       kind: overrides.storeKind ?? config.store.kind,
@@ -58,8 +64,9 @@ export async function buildCore(config: Config, overrides: CoreOverrides = {}): 
       now: overrides.now,
       logger: logger.child({ component: 'store' }),
     }));
+  const store = metrics === noMetrics ? opened : meteredStore(opened, metrics);
   try {
-    const core = buildEngineCore({ store, logger, dialogTtlMs: config.dialogTtlMs, now: overrides.now });
+    const core = buildEngineCore({ store, logger, dialogTtlMs: config.dialogTtlMs, now: overrides.now, metrics });
     return { ...core, logger };
   } catch (err) {
     if (!overrides.store) await store.close().catch(() => {});
@@ -144,7 +151,18 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     return { ready: true, checks };
   };
 
-  const http = createHttpApp({ logger, readiness, whenReady: ready, tracker });
+  // prom-client loads while the server starts listening; with VMK_METRICS=off it is never imported.
+  const prometheus = config.metrics.enabled
+    ? import('../adapters/http/metrics.js').then((m) => m.createPrometheusMetrics(config.metrics.token ? { token: config.metrics.token } : {}))
+    : null;
+  prometheus?.catch(() => {});
+  const http = createHttpApp({
+    logger,
+    readiness,
+    whenReady: ready,
+    tracker,
+    ...(prometheus ? { metrics: async (req, res) => (await prometheus).handle(req, res) } : {}),
+  });
   // The client address behind reverse proxies (the playground's rate limit is per address).
   if (config.server.trustProxy > 0) http.app.set('trust proxy', config.server.trustProxy);
   const server = createServer({ keepAliveTimeout: 5_000 }, http.app);
@@ -179,7 +197,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       slackModule?.catch(() => {});
       teamsModule?.catch(() => {});
 
-      const built = await buildCore(config, { ...overrides, logger });
+      const metrics: Metrics = overrides.metrics ?? (prometheus ? await prometheus : noMetrics);
+      metrics.inFlight(() => tracker.count);
+      const built = await buildCore(config, { ...overrides, logger, metrics });
       stoppables.push({ name: 'store', stop: () => built.store.close() });
       const inner = overrides.wrapEngine ? overrides.wrapEngine(built.engine) : built.engine;
       // Turns are tracked so a graceful stop waits for them, including work done after an early ack.
@@ -208,6 +228,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
               store: built.store,
               logger: logger.child({ platform: 'slack' }),
               maxBodyBytes: config.server.maxBodyBytes,
+              metrics,
             });
             stoppables.unshift({ name: 'slack', stop: () => slack.stop() });
             adapterHealth.push({ name: 'slackDelivery', health: () => slack.health() });
@@ -224,6 +245,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
             maxBodyBytes: config.server.maxBodyBytes,
             shutdownGraceMs: config.server.shutdownGraceMs,
             claim: (id, ttlMs) => built.store.claimEvent(id, ttlMs),
+            metrics,
             ...(overrides.teamsAuthOverrides ? { authOverrides: overrides.teamsAuthOverrides } : {}),
           });
           stoppables.unshift({ name: 'teams', stop: () => teams.stop() });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -252,6 +252,19 @@ describe('loadConfig', () => {
     expect(CONFIG_VARIABLES).toEqual(
       expect.arrayContaining(['PORT', 'HOST', 'LOG_LEVEL', 'LOG_FORMAT', 'NODE_ENV', 'VMK_DATA_DIR', 'VMK_STORE', 'REDIS_URL', 'VMK_DIALOG_TTL_HOURS', 'VMK_SHUTDOWN_GRACE_MS', 'VMK_MAX_BODY_BYTES', 'SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'VMK_SLACK_TIMEOUT_MS', 'MicrosoftAppId', 'MicrosoftAppPassword', 'MicrosoftAppType', 'MicrosoftAppTenantId', 'VMK_TEAMS_LOCAL', 'VMK_TEAMS_LOCAL_CLIENTS']),
     );
+  });
+});
+
+describe('the documentation of the configuration', () => {
+  const root = resolve(import.meta.dirname, '..');
+  it('README.md\'s table and .env.example name exactly the variables of the schema', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+    const inTable = [...section.matchAll(/^\| `([A-Za-z_]+)` \|/gm)].map((m) => m[1]);
+    expect([...inTable].sort()).toEqual([...CONFIG_VARIABLES].sort());
+    const example = readFileSync(join(root, '.env.example'), 'utf8');
+    const inExample = [...example.matchAll(/^#?\s?([A-Za-z_]+)=/gm)].map((m) => m[1]);
+    expect([...new Set(inExample)].sort()).toEqual([...CONFIG_VARIABLES].sort());
   });
 });
 

@@ -24,6 +24,8 @@ export interface HttpAppOptions {
   /** Requests other than the probes wait for this (the core being built); a rejection answers 503. */
   whenReady: Promise<unknown>;
   tracker: InflightTracker;
+  /** Serves GET /metrics (adapters/http/metrics.ts); unset: no such route (VMK_METRICS=off). */
+  metrics?: (req: express.Request, res: express.Response) => Promise<void>;
 }
 
 export interface HttpApp {
@@ -35,7 +37,8 @@ export interface HttpApp {
   readonly draining: boolean;
 }
 
-const PROBES = new Set(['/healthz', '/readyz']);
+/** Requests logged at debug and left out of the in-flight count: probes and scrapes come every few seconds. */
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** An error that carries an HTTP status and a message safe to show (body-parser's errors do). */
 function exposedHttpError(err: unknown): { status: number; type?: string; message: string } | null {
@@ -104,6 +107,10 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       checks: report.checks,
     });
   });
+
+  // Served while starting and while draining: a scrape is how an operator watches both.
+  const metrics = opts.metrics;
+  if (metrics) app.get('/metrics', (req, res, next) => void metrics(req, res).catch(next));
 
   // While draining: refuse new work and ask the client not to reuse the connection.
   app.use((_req, res, next) => {

@@ -29,6 +29,8 @@ export interface RetryPolicy {
   maxTimeout: number;
   /** How long one attempt may take, from sending to the whole answer (VMK_SLACK_TIMEOUT_MS). */
   timeoutMs: number;
+  /** Called before each retry (metrics). */
+  onRetry?: () => void;
 }
 
 /** The default time limit of one Slack call: well above Slack's usual answer time, below the 5 s a hung call may delay later work. */
@@ -111,11 +113,13 @@ export function webClientRetryConfig(policy: RetryPolicy): {
       // Only a request error has no answer from Slack; 429 and HTTP errors are retried as usual.
       // Only a failure of fetch itself (tagged with its method) came without an answer; a 429
       // (the WebClient waits Retry-After, then fails the attempt) and HTTP errors had one.
-      const e = err as Error & { code?: unknown; original?: unknown };
-      if (e.code !== 'slack_webapi_request_error') return;
-      const method = typeof e.original === 'object' && e.original !== null ? (e.original as Record<symbol, unknown>)[METHOD] : undefined;
-      if (typeof method !== 'string' || REPEATABLE_METHODS.has(method)) return;
-      if (mayHaveLanded(e.original)) throw new DeliveryUncertainError(method, e.original);
+      const e = err as Error & { code?: unknown; original?: unknown; retriesLeft?: number };
+      if (e.code === 'slack_webapi_request_error') {
+        const method = typeof e.original === 'object' && e.original !== null ? (e.original as Record<symbol, unknown>)[METHOD] : undefined;
+        if (typeof method === 'string' && !REPEATABLE_METHODS.has(method) && mayHaveLanded(e.original)) throw new DeliveryUncertainError(method, e.original);
+      }
+      // The WebClient hands this to p-retry, which calls it after every failed attempt: another attempt follows when some are left.
+      if ((e.retriesLeft ?? 0) > 0) policy.onRetry?.();
     },
   };
 }
@@ -215,6 +219,7 @@ export async function postToResponseUrl(url: string, body: ResponseUrlBody, logg
     }
     if (attempt < policy.retries) {
       logger.warn({ attempt: attempt + 1, waitMs: wait, err: describe(lastError) }, 'response_url post failed; retrying');
+      policy.onRetry?.();
       await sleep(wait);
     }
   }

@@ -7,6 +7,7 @@ import type { Express } from 'express';
 import type { Engine } from '../../src/engine.js';
 import { VmkError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
+import { noMetrics, type Metrics } from '../../src/metrics.js';
 import type { StateStore } from '../../src/store/types.js';
 import { ACTION_ID_PATTERN, SLACK_COMMAND, SLACK_EVENTS, type SlackEventName } from './constants.js';
 import { DEFAULT_RETRY, describe, taggingFetch, webClientRetryConfig, type RetryPolicy } from './deliver.js';
@@ -155,6 +156,8 @@ export interface MountSlackOptions {
    * response_url. Default ACK_BUDGET_MS (1.5 s); at most 2.5 s.
    */
   ackBudgetMs?: number;
+  /** Where delivery retries and failures and the queue depth are reported (src/metrics.ts); default: nowhere. */
+  metrics?: Metrics;
 }
 
 export interface SlackHealth {
@@ -248,7 +251,8 @@ function systemErrorCode(err: unknown): string | undefined {
 export async function mountSlack(app: Express, opts: MountSlackOptions): Promise<SlackHandle> {
   const { config, engine, store } = opts;
   const logger = opts.logger.child({ component: 'slack' });
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}), ...opts.retry };
+  const metrics = opts.metrics ?? noMetrics;
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}), ...opts.retry, onRetry: () => metrics.deliveryRetry('slack') };
   const queueStuckMs = Math.max(1, opts.queueStuckMs ?? config.queueStuckMs ?? DEFAULT_QUEUE_STUCK_MS);
   const leaseMs = Math.max(1, opts.outboxLeaseMs ?? OUTBOX_LEASE_MS);
   const ackBudgetMs = Math.min(Math.max(opts.ackBudgetMs ?? ACK_BUDGET_MS, 0), MAX_ACK_BUDGET_MS);
@@ -294,6 +298,7 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
   const maxQueued = Math.max(0, opts.maxQueuedTurns ?? config.maxQueuedTurns ?? DEFAULT_MAX_QUEUED_TURNS);
   let running = 0;
   const queue: (() => void)[] = [];
+  metrics.queueDepth('slack', () => queue.length);
   /** Requests held while the queue is full, each woken when a queued turn starts. */
   const waiting: (() => void)[] = [];
   const roomInQueue = (ms: number): Promise<boolean> => {
@@ -393,7 +398,7 @@ export async function mountSlack(app: Express, opts: MountSlackOptions): Promise
     bolt = new App({ receiver, token: config.botToken, logger: blog, clientOptions, ...ids, convoStore: false });
   }
 
-  const turns = new SlackTurns({ engine, store, logger, retry, ...ids });
+  const turns = new SlackTurns({ engine, store, logger, retry, metrics, ...ids });
 
   /** Work runs after the ack; it is tracked so stop() can wait for it, and it never throws into Bolt. */
   const next = () => {

@@ -3,6 +3,7 @@ import type { webApi } from '@slack/bolt';
 import { internalErrorAnswer, storeDownAnswer } from '../../src/answers.js';
 import { referenceId, type Engine } from '../../src/engine.js';
 import type { Logger } from '../../src/logger.js';
+import type { Metrics } from '../../src/metrics.js';
 import { StoreUnavailableError, type StateStore } from '../../src/store/types.js';
 import type { Action, InboundMessage, Reply, Surface } from '../../src/types.js';
 import { parseActionValue } from './actions.js';
@@ -35,6 +36,8 @@ export interface TurnDeps {
   store: StateStore;
   logger: Logger;
   retry: RetryPolicy;
+  /** Counts sends that failed for good (src/metrics.ts). */
+  metrics?: Metrics;
   /** The bot's own user id (from auth.test), to ignore its own messages. */
   botUserId?: string;
   botId?: string;
@@ -382,6 +385,7 @@ export class SlackTurns {
       await postMessage(client, target, rendered);
     } catch (err) {
       if (!responseUrl) {
+        this.deps.metrics?.deliveryFailure('slack');
         log.error({ err: describe(err) }, 'share failed');
         return;
       }
@@ -424,6 +428,7 @@ export class SlackTurns {
       return await (work ? work.send(fn) : fn());
     } catch (err) {
       if (err instanceof WorkTakenOverError) throw err;
+      this.deps.metrics?.deliveryFailure('slack');
       log.error({ err: describe(err) }, `${what} failed`);
       return undefined;
     }

@@ -6,6 +6,7 @@
 import { ActivityHandler, DeliveryModes, MessageFactory, type TurnContext, type InvokeResponse } from './sdk.js';
 import type { Engine } from '../../src/engine.js';
 import type { Logger } from '../../src/logger.js';
+import { noMetrics, type Metrics } from '../../src/metrics.js';
 import type { Reply, TurnResult } from '../../src/types.js';
 import { isPersonal, normalizeTeamsText, parseClick, removeBotMention, toInbound } from './inbound.js';
 import { renderCard, renderNotice, type CardAttachment } from './render.js';
@@ -21,6 +22,8 @@ export interface TeamsBotDeps {
   claim?: ClaimFn;
   /** Waits between retries of a throttled send (tests shorten it). */
   sleep?: (ms: number) => Promise<void>;
+  /** Counts the retries made here and sends that failed for good (src/metrics.ts). */
+  metrics?: Metrics;
 }
 
 const DEDUP_TTL_MS = 10 * 60_000;
@@ -70,7 +73,7 @@ function retryAfterMs(err: unknown): number | undefined {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Retries what the connector pipeline does not (see RETRYABLE), with backoff and jitter, honouring Retry-After (capped). */
-async function withRetry<T>(what: () => Promise<T>, sleep: (ms: number) => Promise<void>, log: Logger): Promise<T> {
+async function withRetry<T>(what: () => Promise<T>, sleep: (ms: number) => Promise<void>, log: Logger, onRetry: () => void): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await what();
@@ -80,6 +83,7 @@ async function withRetry<T>(what: () => Promise<T>, sleep: (ms: number) => Promi
       const backoff = 250 * 2 ** (attempt - 1) + Math.floor(Math.random() * 200);
       const wait = Math.min(retryAfterMs(err) ?? backoff, 10_000);
       log.warn({ status, attempt, waitMs: wait }, 'Teams connector refused a send; retrying');
+      onRetry();
       await sleep(wait);
     }
   }
@@ -104,11 +108,13 @@ function errorReply(summary: string): Reply {
 export class VmkTeamsBot extends ActivityHandler {
   private readonly claim: ClaimFn;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly metrics: Metrics;
 
   constructor(private readonly deps: TeamsBotDeps) {
     super();
     this.claim = deps.claim ?? memoryClaim();
     this.sleep = deps.sleep ?? defaultSleep;
+    this.metrics = deps.metrics ?? noMetrics;
 
     this.onMessage(async (ctx, next) => {
       await this.handleMessage(ctx);
@@ -195,6 +201,7 @@ export class VmkTeamsBot extends ActivityHandler {
     const shared = !isPersonal(activity);
     const buffered = activity.deliveryMode === DeliveryModes.ExpectReplies;
     let updated = false;
+    const onRetry = () => this.metrics.deliveryRetry('teams');
     for (const original of replies) {
       const reply = forTeams(original);
       // Teams has no ephemeral messages: a private note in a shared conversation is a short reply addressed by name.
@@ -206,7 +213,7 @@ export class VmkTeamsBot extends ActivityHandler {
       if (reply.replaceOriginal && activity.replyToId && !updated && !buffered) {
         message.id = activity.replyToId;
         try {
-          await withRetry(() => ctx.updateActivity(message), this.sleep, log);
+          await withRetry(() => ctx.updateActivity(message), this.sleep, log, onRetry);
           updated = true;
           continue;
         } catch (err) {
@@ -215,7 +222,13 @@ export class VmkTeamsBot extends ActivityHandler {
           delete message.id;
         }
       }
-      await withRetry(() => ctx.sendActivity(message), this.sleep, log);
+      try {
+        await withRetry(() => ctx.sendActivity(message), this.sleep, log, onRetry);
+      } catch (err) {
+        // Logged by the adapter's onTurnError, where the failure ends the turn.
+        this.metrics.deliveryFailure('teams');
+        throw err;
+      }
     }
   }
 }

@@ -23,6 +23,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Engine } from '../../src/engine.js';
 import type { Logger } from '../../src/logger.js';
+import type { Metrics } from '../../src/metrics.js';
 import { VmkTeamsBot, type ClaimFn } from './bot.js';
 import { isLoopbackAddress, isLoopbackServiceUrl } from './loopback.js';
 
@@ -57,6 +58,8 @@ export interface MountTeamsOptions {
   claim?: ClaimFn;
   /** How long stop() waits for turns in flight (default 10 s). */
   shutdownGraceMs?: number;
+  /** Where delivery retries and failures are counted (src/metrics.ts); default: nowhere. */
+  metrics?: Metrics;
 }
 
 export const TEAMS_ROUTE = '/api/messages';
@@ -212,7 +215,7 @@ export async function mountTeams(app: express.Express, opts: MountTeamsOptions):
     // Never rethrow: a failed send must not become a 500 carrying the error text.
     logger.error({ err: { message: err.message, name: err.name }, conversation: ctx.activity.conversation?.id }, 'Teams turn failed');
   };
-  const bot = new VmkTeamsBot({ engine, logger, ...(opts.claim ? { claim: opts.claim } : {}) });
+  const bot = new VmkTeamsBot({ engine, logger, ...(opts.claim ? { claim: opts.claim } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) });
   const logic = (ctx: TurnContext) => bot.run(ctx);
 
   if (authenticated) {
