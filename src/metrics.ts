@@ -13,7 +13,7 @@ export type TurnOutcome = 'ok' | 'store_unavailable' | 'error';
 export type DeliveryPlatform = 'slack' | 'teams';
 
 /** The store operations that can fail. */
-export type StoreOperation = 'get' | 'set' | 'delete' | 'claimEvent' | 'ping';
+export type StoreOperation = 'get' | 'set' | 'delete' | 'claimEvent' | 'outbox' | 'ping';
 
 export interface Metrics {
   /**

@@ -316,6 +316,9 @@ describe('the image, built and run outside a container', () => {
         VMK_DATA_DIR: volume,
         PORT: String(port),
         HOST: '127.0.0.1',
+        // The image runs with NODE_ENV=production, where the playground is off unless asked for; it is the
+        // simplest way to make one turn land on the volume.
+        VMK_PLAYGROUND: 'on',
       });
       const server = await serve(runtime.cmd!, image, env, asRoot ? NODE_UID : undefined);
       try {

@@ -118,7 +118,7 @@ describe('GET /metrics on a real server', () => {
     slack = await startFakeSlack();
     connector = await startFakeConnector();
     srv = await startTestServer({
-      env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-metrics-test', SLACK_API_URL: slack.apiUrl },
+      env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-metrics-test', SLACK_API_URL: slack.apiUrl, VMK_TEAMS_LOCAL: 'on' },
       store: await flakyStore(),
     });
   });

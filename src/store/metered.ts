@@ -1,5 +1,5 @@
 import type { Metrics, StoreOperation } from '../metrics.js';
-import { StoreUnavailableError, type StateStore } from './types.js';
+import { StoreUnavailableError, type Outbox, type StateStore } from './types.js';
 
 /**
  * The same store, with every call that throws counted (by store kind,
@@ -16,12 +16,23 @@ export function meteredStore(store: StateStore, metrics: Metrics): StateStore {
       throw err;
     }
   };
+  const inner = store.outbox;
+  // Every method and argument passes through: a wrapper that dropped the outbox, or the owner of a claim,
+  // would turn off the Slack adapter's crash protection.
+  const outbox: Outbox | undefined = inner && {
+    add: (id, data, holder, leaseMs) => call('outbox', () => inner.add(id, data, holder, leaseMs)),
+    save: (id, data, holder, leaseMs) => call('outbox', () => inner.save(id, data, holder, leaseMs)),
+    renew: (ids, holder, leaseMs) => call('outbox', () => inner.renew(ids, holder, leaseMs)),
+    remove: (id) => call('outbox', () => inner.remove(id)),
+    takeExpired: (holder, leaseMs, limit) => call('outbox', () => inner.takeExpired(holder, leaseMs, limit)),
+  };
   return {
     kind: store.kind,
     get: (key) => call('get', () => store.get(key)),
     set: (key, value, expectedVersion, ttlMs) => call('set', () => store.set(key, value, expectedVersion, ttlMs)),
     delete: (key) => call('delete', () => store.delete(key)),
-    claimEvent: (id, ttlMs) => call('claimEvent', () => store.claimEvent(id, ttlMs)),
+    claimEvent: (id, ttlMs, owner) => call('claimEvent', () => store.claimEvent(id, ttlMs, owner)),
+    ...(outbox ? { outbox } : {}),
     ping: () => call('ping', () => store.ping()),
     close: () => store.close(),
   };
