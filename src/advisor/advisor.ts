@@ -8,7 +8,7 @@ import { finalReply, type AdvisorKnowledge, foundBlock, notice, questionReply, S
 import { knownTraits, MAX_QUESTIONS, parseDialog, type DialogState } from './state.js';
 
 /** Longest description read; the rest is ignored. */
-export const MAX_TEXT = 10_000;
+export const MAX_TEXT = 4_000;
 
 /** A description analysed without a dialog: what the CLI and the eval use. */
 export interface Analysis {
@@ -58,7 +58,7 @@ const norm = (text: string): string =>
     text
       .toLowerCase()
       .replace(/[’‘]/g, "'")
-      .replace(/<@[^>]+>/g, ' '),
+      .replace(/<@[^<>]{1,100}>/g, ' '),
   ).replace(/\s+/g, ' ');
 
 const CANCEL = /^(cancel|stop|quit|exit|abort|never ?mind|forget it|stop it|end|cancel (it|this|that))$/;

@@ -43,10 +43,10 @@ function safeFromCodePoint(cp: number): string {
 export function stripMarkup(text: string): string {
   let t = text;
   // Teams: <at>vmk</at> mentions disappear entirely; other HTML tags become spaces.
-  t = t.replace(/<at\b[^>]*>.*?<\/at>/gis, ' ');
+  t = t.replace(/<at\b[^<>]{0,200}>[^<]{0,200}<\/at>/gi, ' ');
   // Entities first, then a second pass so an encoded <at> is handled too.
   t = decodeEntities(t);
-  t = t.replace(/<at\b[^>]*>.*?<\/at>/gis, ' ');
+  t = t.replace(/<at\b[^<>]{0,200}>[^<]{0,200}<\/at>/gi, ' ');
   // Slack: <@U123>, <@U123|name>, <#C123|general>, <!channel>, <!subteam^S1|@team>.
   t = t.replace(/<[@#!][^<>]*>/g, ' ');
   // Slack links: <https://x|label> keeps the label, <https://x> goes.
