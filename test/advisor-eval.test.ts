@@ -29,6 +29,23 @@ describe('labelled workloads', () => {
   });
 });
 
+describe('independent workload sets (first runs in the README; floors keep what they showed)', () => {
+  // Written from the article and the label definitions alone; scored once on the code of their day.
+  it.each([
+    ['workloads-holdout6.jsonl', 90, 0.84, 5],
+    ['workloads-holdout7.jsonl', 50, 0.8, 2],
+    ['workloads-holdout8.jsonl', 60, 0.83, 1],
+  ] as const)('%s: %i descriptions, agreement floor %d, at most %i reviews without evidenced traits', (file, lines, floor, bare) => {
+    const set = workloads(file);
+    expect(set.length).toBe(lines);
+    const report = evaluateWorkloads(advisor, set);
+    if (report.agreement < floor) console.error(formatWorkloadEval(report));
+    expect(report.invalid).toEqual([]);
+    expect(report.agreement).toBeGreaterThanOrEqual(floor);
+    expect(report.withoutEvidence.length).toBeLessThanOrEqual(bare);
+  });
+});
+
 describe('held-out workloads', () => {
   // Written apart from the labelled set, in chat style (slang, typos, negations, mixed estates);
   // guards against regressions on descriptions the catalogue was not written from.

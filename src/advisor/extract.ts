@@ -111,7 +111,9 @@ export function createExtractor(catalog: Catalog): (text: string) => FoundTrait[
         const [first, second] = v.index < k.index ? [v, k] : [k, v];
         // The evidence is the stretch of text from one part to the other when it is short, else the second part.
         const end = text.indexOf(second.evidence, second.index) + second.evidence.length;
-        const span = end - first.index <= MAX_SPLIT_EVIDENCE ? text.slice(first.index, end) : second.evidence;
+        // (Quoted as the person wrote it: a stretch that markup removal changed falls back to the second part.)
+        const stretch = text.slice(first.index, end);
+        const span = end - first.index <= MAX_SPLIT_EVIDENCE && input.includes(stretch) ? stretch : second.evidence;
         found.set(SPLIT, { evidence: span, index: first.index });
       }
     }

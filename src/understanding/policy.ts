@@ -19,6 +19,8 @@ export interface PolicyRow {
   example: string;
   /** The intent the example must end up with. */
   expect: IntentId;
+  /** For rows after the model: the model's reading of the example that the row acts on. */
+  model?: { intent: IntentId; score: number }[];
 }
 
 export const POLICY: readonly PolicyRow[] = [
@@ -40,20 +42,13 @@ export const POLICY: readonly PolicyRow[] = [
     expect: 'ask_platform',
   },
   {
-    id: 'tool-error',
-    stage: 'after',
-    when: 'an error or fault word (stuck, timeout, refused...) with a platform named, no comparison of the two platforms, and the model did not read a workload review',
-    outcome: 'out_of_scope: fixing a tool is not what the article covers',
-    example: 'my kubernetes pod is stuck with connection refused',
-    expect: 'out_of_scope',
-  },
-  {
     id: 'topic-makes-topic-question',
     stage: 'after',
     when: 'the model chose compare_overview or ask_platform and the message names a topic',
     outcome: 'ask_topic on that topic',
     example: 'give me an overview of kubernetes scaling',
     expect: 'ask_topic',
+    model: [{ intent: 'ask_platform', score: 0.8 }, { intent: 'ask_topic', score: 0.2 }],
   },
   {
     id: 'topic-needed',
@@ -62,6 +57,7 @@ export const POLICY: readonly PolicyRow[] = [
     outcome: "the conversation's last topic, else ask_platform (one platform named) or compare_overview",
     example: 'and on that point, which one wins?',
     expect: 'compare_overview',
+    model: [{ intent: 'ask_topic', score: 0.7 }, { intent: 'compare_overview', score: 0.2 }],
   },
   {
     id: 'platform-needed',
@@ -70,6 +66,7 @@ export const POLICY: readonly PolicyRow[] = [
     outcome: "compare_overview for both; none: the conversation's last platform, else compare_overview",
     example: 'what are the downsides of vms and kubernetes',
     expect: 'compare_overview',
+    model: [{ intent: 'ask_platform', score: 0.9 }, { intent: 'compare_overview', score: 0.1 }],
   },
   {
     id: 'low-confidence',
@@ -78,6 +75,7 @@ export const POLICY: readonly PolicyRow[] = [
     outcome: 'out_of_scope',
     example: 'what happens next year',
     expect: 'out_of_scope',
+    model: [{ intent: 'ask_topic', score: 0.3 }, { intent: 'help', score: 0.25 }],
   },
   {
     id: 'nearby-subject',
@@ -86,14 +84,16 @@ export const POLICY: readonly PolicyRow[] = [
     outcome: 'the intent stays; the engine answers the subject: what the article covers of it, what it says that applies, what lies beyond it',
     example: 'is kubernetes cheaper than running vms',
     expect: 'ask_topic',
+    model: [{ intent: 'ask_topic', score: 0.9 }, { intent: 'out_of_scope', score: 0.1 }],
   },
   {
     id: 'clarify',
     stage: 'after',
     when: 'the two best in-scope readings are within the clarify margin and the confidence is low',
     outcome: 'the best reading, with the runner-up as an alternative the engine asks about',
-    example: '(any close call)',
-    expect: 'ask_topic',
+    example: 'how do the two stack up',
+    expect: 'compare_overview',
+    model: [{ intent: 'compare_overview', score: 0.45 }, { intent: 'ask_guidance', score: 0.4 }],
   },
 ];
 
@@ -163,12 +163,6 @@ export function decideAfter(
   let intent = first.intent;
   let confidence = first.score;
   let row = 'model';
-
-  const has = (s: string): boolean => a.signals.includes(s);
-  const comparing = platforms.size > 1 || has('compare_word') || has('than_platform');
-  if (has('fault_word') && a.g.matches.some((m) => m.entity.kind === 'platform') && !comparing && intent !== 'review_workload') {
-    return { row: 'tool-error', intent: 'out_of_scope', confidence: 0.85 };
-  }
 
   if (intent !== 'out_of_scope' && !IN_SCOPE_SMALL_TALK.has(intent) && confidence < thresholds.accept && !hasEntity) {
     return { row: 'low-confidence', intent: 'out_of_scope', confidence: 1 - confidence };
