@@ -322,3 +322,9 @@ export function raceLostAnswer(): Reply {
   const text = 'Several messages for this conversation arrived at the same moment and this one was not applied; the recommendation is where the others left it. Send it again if it still matters.';
   return { kind: 'notice', summary: 'That message crossed with others and was not applied.', blocks: [{ text }], visibility: 'private' };
 }
+
+/** A request for a new recommendation while one still waits for an answer: the current one is kept. */
+export function dialogInProgressAnswer(): Reply {
+  const text = 'You are in the middle of a recommendation, so I kept it and your answers so far. Answer the question below, or type "restart" to begin a new one.';
+  return { kind: 'notice', summary: 'A recommendation is in progress.', blocks: [{ text }], visibility: 'private' };
+}

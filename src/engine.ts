@@ -10,6 +10,7 @@ import {
   helpAnswer,
   internalErrorAnswer,
   nearbyAnswer,
+  dialogInProgressAnswer,
   overviewAnswer,
   platformAnswer,
   storeDownAnswer,
@@ -172,14 +173,15 @@ export function createEngine(deps: EngineDeps): Engine {
         case 'ask_guidance':
           replies = [guidanceAnswer(knowledge)];
           break;
-        case 'start_advice': {
-          const r = advisor.start(msg.user, at);
-          replies = r.replies;
-          dialog = r.dialog ?? undefined;
-          break;
-        }
+        case 'start_advice':
         case 'review_workload': {
-          const r = advisor.review(text, msg.user, at);
+          if (state.dialog && advisor.isActive(state.dialog)) {
+            // A recommendation is waiting for an answer: a new one would throw the answers given so far away.
+            const current = advisor.onAction(state.dialog, { type: 'ask', text: '' }, msg.user, at);
+            replies = [dialogInProgressAnswer(), ...current.replies];
+            break;
+          }
+          const r = intent === 'review_workload' ? advisor.review(text, msg.user, at) : advisor.start(msg.user, at);
           replies = r.replies;
           dialog = r.dialog ?? undefined;
           break;

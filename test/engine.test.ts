@@ -174,3 +174,25 @@ describe('turn engine conversation tables', () => {
     expect(replies[0]!.summary).toMatch(/reference vmk-[0-9a-f]{8}/);
   });
 });
+
+describe('a new request while a recommendation waits', () => {
+  it('keeps the dialog and its answers, says so, and shows the question again', async () => {
+    const conversation = `inprogress-${++seq}`;
+    const key = { platform: 'console' as const, workspace: 'T1', conversation, user: 'U1' };
+    const started = await core.engine.handle(msg({ type: 'start' }, conversation));
+    const q1 = started.replies.find((r) => r.kind === 'question');
+    const first = q1?.choices?.[1]?.action;
+    expect(first).toBeDefined();
+    await core.engine.handle(msg(first!, conversation));
+    const before = (await core.store.get(key))?.value.dialog as { id: string; answers: unknown[] };
+    expect(before.answers).toHaveLength(1);
+    for (const text of ['we run a 15 year old java monolith on windows server 2012, should it move to k8s?', 'help me decide between vms and kubernetes']) {
+      const r = await core.engine.handle(msg(text, conversation));
+      expect(r.replies.map((x) => x.kind)).toEqual(['notice', 'question']);
+      expect(allText(r.replies[0]!)).toMatch(/middle of a recommendation/);
+      const after = (await core.store.get(key))?.value.dialog as { id: string; answers: unknown[] };
+      expect(after.id).toBe(before.id);
+      expect(after.answers).toEqual(before.answers);
+    }
+  });
+});
