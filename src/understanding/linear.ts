@@ -151,17 +151,20 @@ export interface Scorer {
 }
 
 export function linearScorer(model: LinearModel): Scorer {
-  const K = model.labels.length;
+  // Only the decoded weights are kept: holding on to `model` would keep its base64 text (megabytes) alive too.
+  const labels = [...model.labels];
+  const bias = [...model.bias];
+  const K = labels.length;
   const mask = (1 << model.bits) - 1;
   const buf = Buffer.from(model.weights, 'base64');
   const W = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
   if (W.length !== (mask + 1) * K) throw new Error(`linear model: ${W.length} weights for ${mask + 1} buckets x ${K} labels`);
   const z = new Float64Array(K);
   return {
-    labels: model.labels,
+    labels,
     probabilities(features) {
       const x = index(features, mask);
-      for (let k = 0; k < K; k++) z[k] = model.bias[k] ?? 0;
+      for (let k = 0; k < K; k++) z[k] = bias[k] ?? 0;
       for (let f = 0; f < x.idx.length; f++) {
         const base = (x.idx[f] as number) * K;
         const v = x.val[f] as number;
@@ -171,7 +174,7 @@ export function linearScorer(model: LinearModel): Scorer {
       return [...z];
     },
     contributions(features, label) {
-      const k = model.labels.indexOf(label);
+      const k = labels.indexOf(label);
       if (k < 0) return [];
       const out = new Map<string, number>();
       for (const [name, value] of features) {
