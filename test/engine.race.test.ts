@@ -22,12 +22,10 @@ const stores: StateStore[] = [];
 
 beforeAll(async () => {
   redis = await startRedisServer();
-  const open = async () => {
-    const store = await createStore({ kind: 'redis', dataDir: '', redisUrl: redis.url });
-    stores.push(store);
-    return buildEngineCore({ store });
-  };
-  [a, b] = await Promise.all([open(), open()]);
+  // Both stores connect first: building a core trains the models when no compiled file matches (seconds of CPU),
+  // and a connection waiting meanwhile would time out.
+  for (let i = 0; i < 2; i++) stores.push(await createStore({ kind: 'redis', dataDir: '', redisUrl: redis.url }));
+  [a, b] = stores.map((store) => buildEngineCore({ store })) as [Core, Core];
 });
 
 afterAll(async () => {
