@@ -24,6 +24,13 @@ function bucket(n: number, edges: number[]): string {
   return `>${edges[edges.length - 1]}`;
 }
 
+/** Adjacent word pairs, with the start (^) and end ($) of the message as words. */
+function pairs(words: string[], prefix: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i <= words.length; i++) out.push(`${prefix}:${i === 0 ? '^' : words[i - 1]}_${i === words.length ? '$' : words[i]}`);
+  return out;
+}
+
 function scaled(names: Iterable<string>, weight: number, out: Feature[]): void {
   const set = new Set(names);
   if (set.size === 0) return;
@@ -37,9 +44,7 @@ export function features(a: Analysis): Feature[] {
   const negatedWords = new Set(a.negated.map((i) => a.tokens[i]).filter((t): t is string => t !== undefined));
 
   scaled(words.map((w) => `w:${w}`), 2.2, out);
-  const pairs: string[] = [];
-  for (let i = 0; i <= words.length; i++) pairs.push(`b:${i === 0 ? '^' : words[i - 1]}_${i === words.length ? '$' : words[i]}`);
-  scaled(pairs, 1.6, out);
+  scaled(pairs(words, 'b'), 1.6, out);
   const text = ` ${words.join(' ')} `;
   const grams: string[] = [];
   for (let n = 3; n <= 5; n++) for (let i = 0; i + n <= text.length; i++) grams.push(`c${n}:${text.slice(i, i + n)}`);
@@ -55,9 +60,7 @@ export function features(a: Analysis): Feature[] {
   if (a.focus.length > 0) {
     const fw = clip(a.focus).map((t) => SLOT_CHARS[t] ?? stem(t));
     scaled(fw.map((w) => `q:${w}`), 1.5, out);
-    const fp: string[] = [];
-    for (let i = 0; i <= fw.length; i++) fp.push(`qb:${i === 0 ? '^' : fw[i - 1]}_${i === fw.length ? '$' : fw[i]}`);
-    scaled(fp, 1, out);
+    scaled(pairs(fw, 'qb'), 1, out);
   }
 
   // Entities.

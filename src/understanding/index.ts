@@ -111,7 +111,7 @@ export interface TrainSettings {
   epochs?: number;
 }
 
-function parts(knowledge: NluKnowledge, model: Pick<NluModel, 'gazetteer' | 'frequency' | 'knownStems' | 'content'>) {
+function parts(knowledge: Pick<NluKnowledge, 'lexicon' | 'nearby'>, model: Pick<NluModel, 'gazetteer' | 'frequency' | 'knownStems' | 'content'>) {
   const normalizer = createNormalizer(knowledge.lexicon.slang);
   const gazetteer = gazetteerFromPatterns(model.gazetteer);
   const knownStems = new Set(model.knownStems);
@@ -155,23 +155,26 @@ export function trainNluModel(knowledge: NluKnowledge, settings: TrainSettings =
 
   const base = { gazetteer: patterns, frequency: [...frequency], knownStems, content: [...content] };
   const analyse = parts(knowledge, base);
-  const analysed = lines.map((l) => ({ line: l, a: analyse(l.text) }));
+  const analysed = lines.map((l) => {
+    const a = analyse(l.text);
+    return { line: l, a, fs: features(a) };
+  });
   const train = { bits: settings.bits ?? 16, epochs: settings.epochs ?? 15 };
 
   const intent = trainLinear(
-    analysed.map(({ line, a }) => ({ features: features(a), label: line.intent })),
+    analysed.map(({ line, fs }) => ({ features: fs, label: line.intent })),
     { ...train, rate: 0.15, l2: 2e-6 },
   );
   // Topics: every topic-labelled line, plus each surface form of the lexicon as a short example of its topic.
   const topicExamples: { features: Feature[]; label: string }[] = [];
   const topicWeights: number[] = [];
-  for (const { line, a } of analysed) {
+  for (const { line, a, fs } of analysed) {
     if (line.intent === 'ask_topic' && line.topic) {
-      topicExamples.push({ features: topicFeatures(a), label: line.topic });
+      topicExamples.push({ features: topicFeatures(a, fs), label: line.topic });
       topicWeights.push(1);
     } else if (NO_TOPIC_INTENTS.has(line.intent) && a.g.topics.length === 0) {
       // Questions about the platforms that name no subject teach the model what "no topic" looks like.
-      topicExamples.push({ features: topicFeatures(a), label: NO_TOPIC });
+      topicExamples.push({ features: topicFeatures(a, fs), label: NO_TOPIC });
       topicWeights.push(0.5);
     }
   }
@@ -186,9 +189,12 @@ export function trainNluModel(knowledge: NluKnowledge, settings: TrainSettings =
   return { ...base, intent, topic };
 }
 
-/** The topic model sees the same features; the words inside topic names matter, so they are added unslotted. */
-function topicFeatures(a: Analysis): Feature[] {
-  const out = features(a);
+/**
+ * The topic model sees the intent model's features (`base`, computed once per message) and, since the words inside
+ * topic names matter, those words unslotted.
+ */
+function topicFeatures(a: Analysis, base: Feature[] = features(a)): Feature[] {
+  const out = [...base];
   const named = new Set<string>();
   for (const m of a.g.matches) if (m.entity.kind === 'topic') for (const t of a.tokens.slice(m.start, m.end)) named.add(`tw:${stem(t)}`);
   const v = named.size ? 1.5 / Math.sqrt(named.size) : 0;
@@ -207,7 +213,7 @@ function round(x: number): number {
 
 /** The classifier over a trained model; `knowledge` must be the one the model was trained on (its slang table is used). */
 export function createNluFromModel(knowledge: Pick<NluKnowledge, 'lexicon' | 'nearby'>, model: NluModel): NluEngine {
-  const analyse = parts({ ...(knowledge as NluKnowledge), corpus: [] }, model);
+  const analyse = parts(knowledge, model);
   const intentModel = linearScorer(model.intent);
   const topicModel = linearScorer(model.topic);
 
@@ -223,7 +229,7 @@ export function createNluFromModel(knowledge: Pick<NluKnowledge, 'lexicon' | 'ne
     let topicRanking: { topic: string; score: number }[] = [];
     const topicOf = (): { topic: Topic | null; topics: Topic[] } => {
       if (topicRanking.length === 0) {
-        const p = topicModel.probabilities(topicFeatures(a));
+        const p = topicModel.probabilities(topicFeatures(a, fs));
         topicRanking = topicModel.labels.map((t, i) => ({ topic: t, score: p[i] ?? 0 })).sort((x, y) => y.score - x.score);
         trace.topicRanking = topicRanking.slice(0, 3).map((r) => ({ topic: r.topic, score: round(r.score) }));
       }

@@ -116,7 +116,7 @@ export function createNormalizer(slang: Record<string, string>): Normalizer {
     tokens(text: string): string[] {
       let t = cleanText(text);
       t = stripEmoji(t);
-      t = t.toLowerCase().replace(/[’‘`´]/g, "'");
+      t = t.toLowerCase();
       // Possessives and contractions: "what's" -> "whats", "vm's" -> "vms".
       t = t.replace(/(\p{L})'(\p{L})/gu, '$1$2');
       const out: string[] = [];
